@@ -1,0 +1,42 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from catalogue.interchange import ImportFailed, import_documents
+from catalogue.tabular import read_documents
+
+
+class Command(BaseCommand):
+    help = (
+        "Import cases from JSON or CSV files (docs/case-format.md). All-or-nothing: any invalid "
+        "row is reported by row and field, and nothing is written. Existing slugs are updated."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="JSON or CSV files, read in order.")
+
+    def handle(self, *args, paths, **options):
+        docs = []
+        for path in paths:
+            try:
+                docs += read_documents(path)
+            except (OSError, ValueError) as error:
+                raise CommandError(f"{path}: {error}") from error
+        show_progress = len(docs) >= 500 and sys.stdout.isatty()
+
+        def progress(done, total):
+            if show_progress and (done % 500 == 0 or done == total):
+                self.stdout.write(f"\r{done}/{total} cases", ending="")
+                self.stdout.flush()
+
+        try:
+            count = import_documents(docs, progress=progress)
+        except ImportFailed as failure:
+            for error in failure.errors:
+                self.stderr.write(str(error))
+            raise CommandError(
+                f"{len(failure.errors)} error(s); nothing was imported."
+            ) from failure
+        if show_progress:
+            self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Imported {count} case(s)."))

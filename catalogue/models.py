@@ -1,0 +1,376 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from catalogue import vocabulary as v
+
+YEAR_VALIDATORS = [MinValueValidator(1800), MaxValueValidator(2100)]
+
+
+class SlugNamedManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class FixedTerm(models.Model):
+    """A row for one member of a fixed vocabulary, so cases can relate to it.
+
+    The row stores only the slug; label and description come from
+    `catalogue.vocabulary`, the one place they are defined.
+    """
+
+    vocabulary = None
+
+    objects = SlugNamedManager()
+
+    class Meta:
+        abstract = True
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.label
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def term(self):
+        return self.vocabulary(self.slug)
+
+    @property
+    def label(self):
+        return self.term.label
+
+    @property
+    def description(self):
+        return self.term.description
+
+
+class Phase(FixedTerm):
+    """One of the four phases (the "four Co's")."""
+
+    vocabulary = v.Phase
+
+    slug = models.SlugField(max_length=30, unique=True, choices=v.Phase.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(FixedTerm.Meta):
+        pass
+
+
+class Activity(FixedTerm):
+    """An optional sub-activity under a phase."""
+
+    vocabulary = v.Activity
+
+    slug = models.SlugField(max_length=30, unique=True, choices=v.Activity.choices)
+    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="activities")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(FixedTerm.Meta):
+        verbose_name_plural = "activities"
+
+    def __str__(self):
+        return f"{self.phase.label}: {self.label}"
+
+
+class Term(models.Model):
+    """An editable vocabulary: editors may add or rename terms; slugs stay stable."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+
+    objects = SlugNamedManager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def label(self):
+        return self.name
+
+
+class ServiceArea(Term):
+    pass
+
+
+class CoProducer(Term):
+    """Who co-produces: service users, carers, volunteers, community groups..."""
+
+    class Meta(Term.Meta):
+        verbose_name = "co-producer"
+
+
+class CaseQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=v.Status.PUBLISHED)
+
+    def cell_counts(self):
+        """{(planning, delivery): number of cases} in one query."""
+        rows = self.order_by().values_list("planning", "delivery").annotate(n=models.Count("id"))
+        return {(planning, delivery): n for planning, delivery, n in rows}
+
+    def for_listing(self):
+        """What a list of cases shows, in a fixed number of queries."""
+        return self.prefetch_related("phases", "service_areas")
+
+    def for_page(self):
+        """What a case page shows, in a fixed number of queries."""
+        return self.prefetch_related(
+            "phases",
+            "activities__phase",
+            "service_areas",
+            "co_producers",
+            "outcomes",
+            "sources",
+        )
+
+
+class Case(models.Model):
+    # Identity and description
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(
+        max_length=400, help_text="One or two sentences, shown in lists and search results."
+    )
+    description = models.TextField(help_text="What happens, who takes part and how it came about.")
+    country = CountryField()
+    locality = models.CharField(max_length=200, blank=True, help_text="Town, city or region.")
+    lead_organisations = models.CharField(
+        "lead organisation(s)", max_length=300, blank=True
+    )
+    service_areas = models.ManyToManyField(ServiceArea, related_name="cases")
+    co_producers = models.ManyToManyField(CoProducer, related_name="cases", verbose_name="co-producers")
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True, validators=YEAR_VALIDATORS)
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True, validators=YEAR_VALIDATORS)
+    ongoing = models.BooleanField(default=False)
+
+    # Classification
+    phases = models.ManyToManyField(
+        Phase, related_name="cases", help_text="At which stages citizens take part: one or more."
+    )
+    activities = models.ManyToManyField(Activity, related_name="cases", blank=True)
+    planning = models.CharField(
+        max_length=20, choices=v.Planning.choices, help_text=v.Planning.QUESTION
+    )
+    delivery = models.CharField(
+        max_length=20, choices=v.Delivery.choices, help_text=v.Delivery.QUESTION
+    )
+    individual = models.BooleanField(
+        "individual benefit", default=False, help_text=v.Benefit.INDIVIDUAL.description
+    )
+    collective = models.BooleanField(
+        "collective benefit", default=False, help_text=v.Benefit.COLLECTIVE.description
+    )
+
+    # Evidence
+    evidence_level = models.PositiveSmallIntegerField(
+        choices=v.EvidenceLevel.choices, default=v.EvidenceLevel.NOT_EVALUATED
+    )
+    evidence_direction = models.CharField(
+        "direction of findings",
+        max_length=20,
+        choices=v.Direction.choices,
+        default=v.Direction.NOT_YET_KNOWN,
+    )
+    evaluation_design = models.CharField(
+        max_length=20, choices=v.EvaluationDesign.choices, default=v.EvaluationDesign.NONE
+    )
+    independent_evaluation = models.BooleanField(default=False)
+    evidence_rationale = models.TextField(
+        blank=True, help_text="One public sentence: why this level, and no higher."
+    )
+    evidence_confirmed = models.BooleanField(
+        default=False, help_text="An editor has checked the evidence level against the sources."
+    )
+
+    # Further description
+    costs = models.TextField("costs and savings", blank=True)
+    lessons = models.TextField("obstacles and lessons", blank=True)
+    level = models.CharField(max_length=20, choices=v.Level.choices, blank=True)
+    scenario = models.CharField(max_length=20, choices=v.Scenario.choices, blank=True)
+    driver = models.CharField(max_length=20, choices=v.Driver.choices, blank=True)
+    # Outcome statements copied here so full-text search can index them with the case.
+    outcome_text = models.TextField(blank=True, editable=False)
+
+    # Moderation
+    status = models.CharField(max_length=20, choices=v.Status.choices, default=v.Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    history = HistoricalRecords(m2m_fields=[phases, activities, service_areas, co_producers])
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planning__in=v.Planning.values), name="case_planning_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery__in=v.Delivery.values), name="case_delivery_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    planning=v.Planning.PROFESSIONAL, delivery=v.Delivery.PROFESSIONAL
+                ),
+                name="case_not_traditional_provision",
+                violation_error_message=v.MATRIX["professional", "professional"].note,
+            ),
+            models.CheckConstraint(
+                condition=~Q(planning=v.Planning.COMMUNITY, delivery=v.Delivery.PROFESSIONAL),
+                name="case_not_impossible_cell",
+                violation_error_message=v.MATRIX["community", "professional"].note,
+            ),
+            models.CheckConstraint(
+                condition=Q(individual=True) | Q(collective=True),
+                name="case_has_type",
+                violation_error_message="Say who benefits: individual, collective, or both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(evidence_level__gte=0, evidence_level__lte=5),
+                name="case_evidence_level_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(evidence_direction__in=v.Direction.values),
+                name="case_evidence_direction_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(evaluation_design__in=v.EvaluationDesign.values),
+                name="case_evaluation_design_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=v.Status.values), name="case_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_year__isnull=True)
+                | Q(start_year__isnull=True)
+                | Q(end_year__gte=models.F("start_year")),
+                name="case_years_in_order",
+                violation_error_message="The end year cannot be before the start year.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ongoing=False) | Q(end_year__isnull=True),
+                name="case_ongoing_has_no_end",
+                violation_error_message="An ongoing case has no end year.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "planning", "delivery"]),
+            models.Index(fields=["status", "evidence_level"]),
+            models.Index(fields=["status", "country"]),
+            models.Index(fields=["status", "start_year"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("case_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        cell = self.cell
+        if cell and cell.refused:
+            raise ValidationError({"delivery": cell.note})
+        if self.start_year and self.end_year and self.end_year < self.start_year:
+            raise ValidationError({"end_year": "The end year cannot be before the start year."})
+        if self.ongoing and self.end_year:
+            raise ValidationError({"end_year": "An ongoing case has no end year."})
+        if not (self.individual or self.collective):
+            raise ValidationError(
+                {"collective": "Say who benefits: individual, collective, or both."}
+            )
+
+    @property
+    def is_public(self):
+        return self.status == v.Status.PUBLISHED
+
+    @property
+    def cell(self):
+        """The matrix cell, derived from the planning and delivery answers."""
+        return v.cell_for(self.planning, self.delivery)
+
+    @property
+    def benefits(self):
+        """The type of co-production as vocabulary members."""
+        return [b for b in v.Benefit if getattr(self, b.value)]
+
+    @property
+    def evidence(self):
+        return v.EvidenceLevel(self.evidence_level)
+
+    @property
+    def period(self):
+        if self.start_year and self.ongoing:
+            return f"{self.start_year} – ongoing"
+        if self.start_year and self.end_year and self.end_year != self.start_year:
+            return f"{self.start_year} – {self.end_year}"
+        if self.start_year:
+            return str(self.start_year)
+        return "ongoing" if self.ongoing else ""
+
+
+class Outcome(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="outcomes")
+    statement = models.TextField(help_text="What changed, in plain words.")
+    figure = models.CharField(
+        max_length=200, blank=True, help_text="A key figure, copied exactly as the source prints it."
+    )
+    benefit_group = models.CharField(
+        "who benefits", max_length=20, choices=v.BenefitGroup.choices
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(benefit_group__in=v.BenefitGroup.values),
+                name="outcome_benefit_group_valid",
+            )
+        ]
+
+    def __str__(self):
+        return self.statement[:80]
+
+
+class Source(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sources")
+    citation = models.TextField(help_text="Full reference: authors, year, title, publisher.")
+    year = models.PositiveSmallIntegerField(null=True, blank=True, validators=YEAR_VALIDATORS)
+    url = models.URLField("web address", max_length=500, blank=True)
+    kind = models.CharField(max_length=20, choices=v.SourceKind.choices)
+    locator = models.CharField(
+        "where in the source", max_length=300, blank=True, help_text="Page or section."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=v.SourceKind.values), name="source_kind_valid"
+            )
+        ]
+
+    def __str__(self):
+        return self.citation[:80]

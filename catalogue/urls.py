@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import path
+
+from catalogue import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/<slug:slug>/", views.case_detail, name="case_detail"),
+    path("admin/", admin.site.urls),
+]

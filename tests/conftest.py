@@ -1,0 +1,95 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from catalogue import vocabulary as v
+from catalogue.interchange import import_documents
+
+ROOT = Path(__file__).resolve().parent.parent
+CASE_FIXTURES = sorted((ROOT / "fixtures" / "cases").glob("*.json"))
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = connection.vendor == "postgresql"
+    has_browser = Path(CHROMIUM).exists() and shutil.which("chromium") is not None
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+        if "browser" in item.keywords and not has_browser:
+            if os.environ.get("REQUIRE_BROWSER"):
+                raise pytest.UsageError(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing")
+            item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
+
+
+@pytest.fixture
+def vocabularies(db):
+    call_command("loaddata", str(ROOT / "fixtures" / "vocabularies.json"), verbosity=0)
+
+
+@pytest.fixture
+def seed_catalogue(vocabularies):
+    """The whole seed catalogue, as `make run` loads it."""
+    call_command("import_cases", *map(str, CASE_FIXTURES), verbosity=0)
+
+
+def case_doc(**overrides):
+    """A valid case document (docs/case-format.md), with overrides."""
+    doc = {
+        "slug": "test-case",
+        "title": "Test case",
+        "summary": "A short summary.",
+        "description": "A longer description.",
+        "country": "GB",
+        "locality": "Testtown",
+        "lead_organisations": "Testtown Council",
+        "service_areas": ["health"],
+        "co_producers": ["service-users"],
+        "phases": ["co-deliver"],
+        "activities": [],
+        "planning": v.Planning.CO_PLANNING,
+        "delivery": v.Delivery.CO_DELIVERY,
+        "benefits": ["individual"],
+        "evidence": {
+            "level": 1,
+            "direction": "positive",
+            "design": "none",
+            "independent": False,
+            "rationale": "A rationale.",
+            "confirmed": True,
+        },
+        "start_year": 2010,
+        "end_year": None,
+        "ongoing": True,
+        "outcomes": [{"statement": "Things improved.", "figure": "", "benefit_group": "citizens"}],
+        "costs": "",
+        "lessons": "",
+        "level": "",
+        "scenario": "",
+        "driver": "",
+        "sources": [
+            {"citation": "A source.", "year": 2010, "url": "", "kind": "academic", "locator": "p. 1"}
+        ],
+        "status": "published",
+    }
+    doc.update(overrides)
+    return doc
+
+
+@pytest.fixture
+def make_case(vocabularies):
+    """Build and save a case from a document; returns the Case."""
+    from catalogue.models import Case
+
+    counter = iter(range(1, 1_000_000))
+
+    def build(**overrides):
+        overrides.setdefault("slug", f"case-{next(counter)}")
+        import_documents([case_doc(**overrides)])
+        return Case.objects.get(slug=overrides["slug"])
+
+    return build
