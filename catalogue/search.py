@@ -1,0 +1,237 @@
+"""Full-text search over cases, dispatched on the database vendor.
+
+PostgreSQL: a stored, weighted `search_vector` column (title A, summary B, the
+rest C) with a GIN index, `websearch_to_tsquery`, `ts_rank`, and `ts_headline`
+for the displayed page only. SQLite: an FTS5 table kept in step by triggers,
+ranked by weighted bm25. Both index title, summary, description, locality,
+lead organisations and outcomes. Neither index is part of the other
+database's schema: `install_search_index` creates the right one after every
+`migrate` (SQLite rebuilds tables on some schema changes, dropping triggers).
+"""
+
+import re
+
+from django.db import connection
+from django.db.models import F, FloatField, Value
+from django.db.models.expressions import Expression, RawSQL
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+MAX_QUERY_LENGTH = 200
+FTS_TABLE = "catalogue_case_fts"
+BODY_SQL = (
+    "coalesce({p}description, '') || ' ' || coalesce({p}locality, '') || ' ' || "
+    "coalesce({p}lead_organisations, '') || ' ' || coalesce({p}outcome_text, '')"
+)
+POSTGRES_SETUP = [
+    f"""
+    ALTER TABLE catalogue_case ADD COLUMN IF NOT EXISTS search_vector tsvector
+    GENERATED ALWAYS AS (
+        setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
+        setweight(to_tsvector('english', coalesce(summary, '')), 'B') ||
+        setweight(to_tsvector('english', {BODY_SQL.format(p="")}), 'C')
+    ) STORED
+    """,
+    "CREATE INDEX IF NOT EXISTS catalogue_case_search_gin ON catalogue_case USING gin (search_vector)",
+]
+SQLITE_TRIGGERS = {
+    f"{FTS_TABLE}_ai": f"""
+        CREATE TRIGGER {FTS_TABLE}_ai AFTER INSERT ON catalogue_case BEGIN
+            INSERT INTO {FTS_TABLE}(rowid, title, summary, body)
+            VALUES (new.id, new.title, new.summary, {BODY_SQL.format(p="new.")});
+        END""",
+    f"{FTS_TABLE}_au": f"""
+        CREATE TRIGGER {FTS_TABLE}_au AFTER UPDATE ON catalogue_case BEGIN
+            DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
+            INSERT INTO {FTS_TABLE}(rowid, title, summary, body)
+            VALUES (new.id, new.title, new.summary, {BODY_SQL.format(p="new.")});
+        END""",
+    f"{FTS_TABLE}_ad": f"""
+        CREATE TRIGGER {FTS_TABLE}_ad AFTER DELETE ON catalogue_case BEGIN
+            DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
+        END""",
+}
+# bm25 weights for title, summary and body, as on PostgreSQL: title above summary above the rest.
+SQLITE_RANK = f"-bm25({FTS_TABLE}, 10.0, 4.0, 1.0)"
+HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
+
+
+class CaseSQL(Expression):
+    """Raw SQL about the case table, with `{case}` replaced by the table's alias in the query.
+
+    Unlike RawSQL, this stays right when the queryset is used as a subquery (facet counts).
+    """
+
+    def __init__(self, sql, params=(), output_field=None):
+        super().__init__(output_field=output_field)
+        self.sql, self.params = sql, list(params)
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return self.sql.format(case=alias), self.params
+
+
+def install_search_index(using="default", **kwargs):
+    """Create the search index for the database in use, if it is missing (post_migrate)."""
+    from django.db import connections
+
+    conn = connections[using]
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            for statement in POSTGRES_SETUP:
+                cursor.execute(statement)
+        elif conn.vendor == "sqlite":
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+                "title, summary, body, tokenize='porter unicode61 remove_diacritics 2')"
+            )
+            existing = {
+                row[0]
+                for row in cursor.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'catalogue_case'"
+                )
+            }
+            if set(SQLITE_TRIGGERS) - existing:
+                for name, sql in SQLITE_TRIGGERS.items():
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+                    cursor.execute(sql)
+                cursor.execute(f"DELETE FROM {FTS_TABLE}")
+                cursor.execute(
+                    f"INSERT INTO {FTS_TABLE}(rowid, title, summary, body) "
+                    f"SELECT id, title, summary, {BODY_SQL.format(p='')} FROM catalogue_case"
+                )
+
+
+def clean_query(q):
+    """The query as searched: control characters removed, length bounded."""
+    q = "".join(ch for ch in (q or "") if ch.isprintable())
+    return " ".join(q.split())[:MAX_QUERY_LENGTH]
+
+
+def terms(q):
+    """The plain words of a query, without operators, exclusions or the word OR."""
+    words = []
+    for token in re.findall(r'"[^"]*"?|\S+', q):
+        if token.startswith("-") or token == "OR":
+            continue
+        words += re.findall(r"\w+", token)
+    return [w.lower() for w in words]
+
+
+def _fts5_query(q):
+    """Translate web-search syntax (words, "phrases", -exclusions, OR) into a safe FTS5 query."""
+    positives, negatives = [], []
+    for token in re.findall(r'"[^"]*"?|\S+', q):
+        if token == "OR":
+            if positives and positives[-1] != "OR":
+                positives.append("OR")
+            continue
+        negate = token.startswith("-") and len(token) > 1
+        words = re.findall(r"\w+", token)
+        if not words:
+            continue
+        phrase = '"' + " ".join(words) + '"'
+        (negatives if negate else positives).append(phrase)
+    while positives and positives[-1] == "OR":
+        positives.pop()
+    if not positives:
+        return ""
+    query = " ".join(positives)
+    for phrase in negatives:
+        query = f"({query}) NOT {phrase}"
+    return query
+
+
+def search(queryset, q):
+    """Cases matching the query, annotated with `search_rank` (higher is better)."""
+    q = clean_query(q)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+
+        vector = CaseSQL("{case}.search_vector", output_field=SearchVectorField())
+        query = SearchQuery(q, search_type="websearch", config="english")
+        return queryset.alias(search_vector=vector).filter(search_vector=query).annotate(
+            search_rank=SearchRank(F("search_vector"), query)
+        )
+    fts_query = _fts5_query(q)
+    if not fts_query:
+        return queryset.annotate(search_rank=Value(0.0, output_field=FloatField())).none()
+    matches = RawSQL(
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts_query]
+    )
+    rank = CaseSQL(
+        f"(SELECT {SQLITE_RANK} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+        f"AND {FTS_TABLE}.rowid = {{case}}.id)",
+        [fts_query],
+        output_field=FloatField(),
+    )
+    return queryset.filter(id__in=matches).annotate(search_rank=rank)
+
+
+def add_headlines(cases, q):
+    """Set `headline` (safe HTML, matches in <mark>) on the given cases: the page shown only."""
+    q = clean_query(q)
+    cases = list(cases)
+    if not cases or not q:
+        return cases
+    if connection.vendor == "postgresql":
+        texts = _postgres_headlines([c.id for c in cases], q)
+    else:
+        texts = {c.id: _python_headline(f"{c.summary} {c.description}", terms(q)) for c in cases}
+    for case in cases:
+        text = texts.get(case.id)
+        if text and HIGHLIGHT_START in text:
+            case.headline = _mark(text)
+    return cases
+
+
+def _postgres_headlines(ids, q):
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery
+    from django.db.models import TextField, Value
+    from django.db.models.functions import Concat
+
+    from catalogue.models import Case
+
+    query = SearchQuery(q, search_type="websearch", config="english")
+    rows = Case.objects.filter(id__in=ids).annotate(
+        headline=SearchHeadline(
+            Concat("summary", Value(" "), "description", output_field=TextField()),
+            query,
+            config="english",
+            start_sel=HIGHLIGHT_START,
+            stop_sel=HIGHLIGHT_STOP,
+            max_words=40,
+            min_words=20,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        )
+    )
+    return dict(rows.values_list("id", "headline"))
+
+
+def _python_headline(text, words, width=40):
+    """A window of about `width` words around the first match, matches marked."""
+    if not words:
+        return text
+    pattern = re.compile(r"\b(" + "|".join(re.escape(_stem(w)) for w in words) + r")\w*", re.I)
+    tokens = text.split()
+    first = next((i for i, t in enumerate(tokens) if pattern.search(t)), None)
+    if first is None:
+        return text
+    start = max(0, first - width // 3)
+    window = " ".join(tokens[start : start + width])
+    marked = pattern.sub(lambda m: f"{HIGHLIGHT_START}{m.group(0)}{HIGHLIGHT_STOP}", window)
+    return ("… " if start else "") + marked + (" …" if start + width < len(tokens) else "")
+
+
+def _stem(word):
+    for suffix in ("ings", "ing", "ies", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _mark(text):
+    """Escape the text, then turn the highlight sentinels into <mark> elements."""
+    html = escape(text).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
+    return mark_safe(html)  # noqa: S308 - every piece of user text above is escaped

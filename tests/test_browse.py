@@ -1,0 +1,278 @@
+"""Browsing: filters on every dimension, facet counts, chips, search, and bad input."""
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalogue.facets import facet_counts
+from catalogue.filters import CaseFilter
+from catalogue.models import Case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue(make_case):
+    """A small catalogue spread over the vocabularies."""
+    make_case(
+        slug="breastfeeding-peers",
+        title="Peer support for new mothers",
+        summary="Trained mothers support breastfeeding.",
+        planning="professional",
+        delivery="co-delivery",
+        phases=["co-deliver"],
+        benefits=["individual"],
+        service_areas=["health", "children-and-families"],
+        co_producers=["service-users"],
+        evidence={"level": 2, "direction": "positive", "design": "before-after", "independent": False, "rationale": "r"},
+        start_year=1999,
+        end_year=2004,
+        ongoing=False,
+        country="GB",
+    )
+    make_case(
+        slug="city-budget",
+        title="Citizens set the city budget",
+        summary="Residents vote on investment priorities.",
+        description="Neighbourhood assemblies choose sanitation and paving works.",
+        planning="co-planning",
+        delivery="professional",
+        phases=["co-commission"],
+        activities=["co-prioritisation"],
+        benefits=["collective"],
+        service_areas=["public-budgeting-and-governance"],
+        co_producers=["citizens", "community-groups"],
+        start_year=1989,
+        ongoing=True,
+        end_year=None,
+        country="BR",
+    )
+    make_case(
+        slug="village-shop",
+        title="Volunteer-run village shop",
+        summary="Villagers run their own shop and post office.",
+        planning="co-planning",
+        delivery="community",
+        phases=["co-commission", "co-deliver"],
+        benefits=["individual", "collective"],
+        service_areas=["local-economy", "older-people"],
+        co_producers=["volunteers", "citizens"],
+        evidence={"level": 1, "direction": "positive", "design": "qualitative", "independent": False, "rationale": "r"},
+        start_year=2001,
+        ongoing=False,
+        end_year=None,
+        country="GB",
+    )
+    make_case(
+        slug="care-inspectors",
+        title="Experts by experience inspect care",
+        summary="People who use care services join inspections.",
+        planning="professional",
+        delivery="co-delivery",
+        phases=["co-assess"],
+        benefits=["collective"],
+        service_areas=["adult-social-care"],
+        co_producers=["service-users", "carers-and-families"],
+        evidence={"level": 0, "direction": "not-yet-known", "design": "none", "independent": False, "rationale": "r"},
+        start_year=None,
+        ongoing=False,
+        country="GB",
+    )
+    make_case(slug="hidden", title="Hidden submitted case", status="submitted", summary="breastfeeding")
+
+
+def slugs(response):
+    return [c.slug for c in response.context["page"].object_list]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", ["breastfeeding-peers", "care-inspectors", "city-budget", "village-shop"]),
+        ("planning=co-planning&delivery=community", ["village-shop"]),
+        ("phase=co-deliver", ["breastfeeding-peers", "village-shop"]),
+        ("phase=co-deliver&phase=co-commission", ["village-shop"]),
+        ("type=collective", ["care-inspectors", "city-budget", "village-shop"]),
+        ("type=individual", ["breastfeeding-peers", "village-shop"]),
+        ("evidence_min=2", ["breastfeeding-peers"]),
+        ("evidence_min=1", ["breastfeeding-peers", "city-budget", "village-shop"]),
+        ("area=health", ["breastfeeding-peers"]),
+        ("area=local-economy&area=older-people", ["village-shop"]),
+        ("country=BR", ["city-budget"]),
+        ("producer=citizens", ["city-budget", "village-shop"]),
+        ("year_from=2003", ["breastfeeding-peers", "city-budget", "village-shop"]),
+        ("year_to=1995", ["city-budget"]),
+        ("year_from=2005&year_to=2010", ["city-budget", "village-shop"]),
+        ("q=breastfeeding", ["breastfeeding-peers"]),
+        ("q=sanitation", ["city-budget"]),
+        ("q=shop&type=individual", ["village-shop"]),
+    ],
+)
+def test_filters_combine(client, catalogue, query, expected):
+    response = client.get(f"/cases/?{query}&sort=title")
+    assert response.status_code == 200
+    assert sorted(slugs(response)) == sorted(expected)
+    assert f"{len(expected)} case" in response.content.decode()
+
+
+def test_tackley_style_query_lists_the_cell_and_not_its_neighbour(client, catalogue):
+    response = client.get("/cases/?planning=co-planning&delivery=community")
+    assert "village-shop" in slugs(response)
+    assert "breastfeeding-peers" not in slugs(response)
+
+
+def _option_links(response):
+    """Every facet option on the page as the query string a click on it gives, with its count."""
+    data = response.context["filter"].data
+    for facet in response.context["facets"]:
+        for option in facet.options:
+            if option.selected:
+                continue
+            params = data.copy()
+            params.pop("page", None)
+            if facet.multiple:
+                params.appendlist(facet.name, option.value)
+            else:
+                params[facet.name] = option.value
+            yield params.urlencode(), option.count
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["", "phase=co-deliver", "type=collective&country=GB", "area=health", "q=care", "evidence_min=1&producer=citizens"],
+)
+def test_count_beside_each_option_equals_results_after_choosing_it(client, catalogue, start):
+    response = client.get(f"/cases/?{start}")
+    for query, count in _option_links(response):
+        after = client.get(f"/cases/?{query}")
+        assert after.context["page"].paginator.count == count, query
+
+
+def test_chosen_filters_show_as_removable_chips(client, catalogue):
+    response = client.get("/cases/?phase=co-deliver&country=GB&q=shop")
+    labels = [chip.label for chip in response.context["chips"]]
+    assert "Phase: Co-delivery" in labels
+    assert "Country: United Kingdom" in labels
+    assert "Search: shop" in labels
+    phase_chip = next(c for c in response.context["chips"] if c.label.startswith("Phase"))
+    assert "phase=" not in phase_chip.remove_query
+    assert "country=GB" in phase_chip.remove_query
+
+
+def test_empty_result_suggests_what_to_loosen(client, catalogue):
+    response = client.get("/cases/?country=BR&phase=co-assess")
+    assert response.context["page"].paginator.count == 0
+    body = response.content.decode()
+    assert "No cases match" in body
+    assert "Remove “Country: Brazil”" in body or "Remove “Phase: Co-assessment”" in body
+
+
+def test_search_ranks_title_matches_first(client, make_case):
+    make_case(slug="mentions", title="Community gardens", summary="Growing food.", description="Some allotments and a village shop.")
+    make_case(slug="title-match", title="Village shop run by volunteers", summary="A shop.")
+    response = client.get("/cases/?q=village shop")
+    assert slugs(response)[0] == "title-match"
+
+
+def test_search_highlights_matches_and_escapes_text(client, make_case):
+    make_case(slug="x", title="Sanitation", summary="<b>bold</b> sanitation works for everyone")
+    body = client.get("/cases/?q=sanitation").content.decode()
+    assert "<mark>" in body
+    assert "<b>bold</b>" not in body
+
+
+def test_search_covers_outcomes_locality_and_organisations(client, make_case):
+    make_case(slug="a", locality="Zanzibarville")
+    make_case(slug="b", lead_organisations="Quixotic Trust")
+    make_case(slug="c", outcomes=[{"statement": "Fewer burglaries", "figure": "", "benefit_group": "citizens"}])
+    assert slugs(client.get("/cases/?q=zanzibarville")) == ["a"]
+    assert slugs(client.get("/cases/?q=quixotic")) == ["b"]
+    assert slugs(client.get("/cases/?q=burglaries")) == ["c"]
+
+
+def test_search_follows_edits(client, make_case):
+    case = make_case(slug="edit-me", title="Old title")
+    Case.objects.filter(pk=case.pk).update(title="Platypus project")
+    assert slugs(client.get("/cases/?q=platypus")) == ["edit-me"]
+    assert slugs(client.get("/cases/?q=old")) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "evidence_min=abc",
+        "evidence_min=9",
+        "page=99999",
+        "page=abc",
+        "page=-1",
+        "phase=nonsense",
+        "area=no-such-area",
+        "country=XX",
+        "year_from=abc",
+        "year_to=99999999999999999999",
+        "sort=sideways",
+        "type=both",
+        "q=" + "a" * 10_000,
+        'q="unbalanced',
+        "q=-",
+        "q=OR OR OR",
+        "q=a & b | !c",
+        "q=%00%01nul",
+        "q=(((",
+        "q=*",
+        "q=NEAR(a b)",
+        "q=title:foo",
+        "unknown=1",
+        "phase=co-design&phase=co-design",
+    ],
+)
+def test_bad_input_gives_a_normal_page(client, catalogue, query):
+    response = client.get(f"/cases/?{query}")
+    assert response.status_code == 200
+
+
+def test_bad_input_is_explained(client, catalogue):
+    body = client.get("/cases/?evidence_min=abc&phase=nonsense").content.decode()
+    assert "were not understood" in body
+    assert "nonsense" in body
+
+
+def test_out_of_range_page_shows_the_last_page_with_a_notice(client, catalogue):
+    response = client.get("/cases/?page=99999")
+    assert response.context["page"].number == response.context["page"].paginator.num_pages
+    assert "There is no page 99999" in response.content.decode()
+
+
+def _query_count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+LIST_QUERIES = 14
+# PostgreSQL computes highlighted snippets for the page in one more query.
+SEARCH_QUERIES = 15 if connection.vendor == "postgresql" else 14
+CASE_QUERIES = 7
+
+
+def test_query_counts_are_pinned_and_do_not_grow(client, make_case, settings):
+    for i in range(3):
+        make_case(slug=f"few-{i}", title=f"Gardens {i}")
+    few = [_query_count(client, "/cases/"), _query_count(client, "/cases/?q=gardens"), _query_count(client, "/cases/few-1/")]
+    for i in range(30):
+        make_case(slug=f"many-{i}", title=f"Gardens many {i}", phases=["co-design", "co-deliver"], service_areas=["health", "housing"])
+    settings.CASES_PER_PAGE = 50
+    many = [_query_count(client, "/cases/"), _query_count(client, "/cases/?q=gardens"), _query_count(client, "/cases/many-1/")]
+    assert few == many == [LIST_QUERIES, SEARCH_QUERIES, CASE_QUERIES]
+
+
+def test_facet_counts_agree_with_the_filterset(catalogue):
+    from django.http import QueryDict
+
+    filterset = CaseFilter(QueryDict("type=collective"), queryset=Case.objects.published())
+    facets = {f.name: f for f in facet_counts(filterset)}
+    assert {o.value: o.count for o in facets["type"].options} == {"individual": 2, "collective": 3}
+    assert {o.value: o.count for o in facets["phase"].options}["co-assess"] == 1
