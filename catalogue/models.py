@@ -1,7 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case as Conditional
+from django.db.models import Exists, OuterRef, Q, When
 from django.urls import reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -121,6 +122,37 @@ class CaseQuerySet(models.QuerySet):
         """{(planning, delivery): number of cases} in one query."""
         rows = self.order_by().values_list("planning", "delivery").annotate(n=models.Count("id"))
         return {(planning, delivery): n for planning, delivery, n in rows}
+
+    def phase_counts(self):
+        """{phase slug: number of cases} in one query."""
+        through = Case.phases.through
+        rows = (
+            through.objects.filter(case_id__in=self.order_by().values("id"))
+            .values_list("phase__slug")
+            .annotate(n=models.Count("case_id"))
+        )
+        return dict(rows)
+
+    def related_to(self, case, limit=4):
+        """Cases like this one: same matrix cell first, then shared service areas and phases."""
+        through_areas = Case.service_areas.through.objects.filter(case_id=OuterRef("pk"))
+        through_phases = Case.phases.through.objects.filter(case_id=OuterRef("pk"))
+        area_ids = [a.pk for a in case.service_areas.all()]
+        phase_ids = [p.pk for p in case.phases.all()]
+        same_cell = Q(planning=case.planning, delivery=case.delivery)
+        shared_area = Exists(through_areas.filter(servicearea_id__in=area_ids))
+        shared_phase = Exists(through_phases.filter(phase_id__in=phase_ids))
+        score = (
+            Conditional(When(same_cell, then=4), default=0)
+            + Conditional(When(shared_area, then=2), default=0)
+            + Conditional(When(shared_phase, then=1), default=0)
+        )
+        return (
+            self.exclude(pk=case.pk)
+            .annotate(related_score=score)
+            .filter(related_score__gt=0)
+            .order_by("-related_score", "-evidence_level", "title")[:limit]
+        )
 
     def for_listing(self):
         """What a list of cases shows, in a fixed number of queries."""

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db.models import Count, Q
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -27,10 +28,15 @@ def home(request):
     """What co-production is, the matrix with live counts, and the newest cases."""
     published = Case.objects.published()
     newest = published.for_listing().order_by("-published_at", "title")[:6]
+    phase_counts = published.phase_counts()
     return render(
         request,
         "catalogue/home.html",
-        {"newest": newest, **matrix_context(published.cell_counts())},
+        {
+            "newest": newest,
+            "phases": [(phase, phase_counts.get(phase.value, 0)) for phase in v.Phase],
+            **matrix_context(published.cell_counts()),
+        },
     )
 
 
@@ -91,8 +97,88 @@ def paginate(request, queryset, notices):
 def case_detail(request, slug):
     """One published case; anything unpublished is 404."""
     case = get_object_or_404(Case.objects.published().for_page(), slug=slug)
+    related = Case.objects.published().related_to(case).prefetch_related("phases")
     return render(
         request,
         "catalogue/case_detail.html",
-        {"case": case, "evidence_caveat": v.EVIDENCE_CAVEAT, **matrix_context()},
+        {
+            "case": case,
+            "related": related,
+            "evidence_caveat": v.EVIDENCE_CAVEAT,
+            "catalogue_citation": catalogue_citation(request, case),
+            **matrix_context(),
+        },
+    )
+
+
+def catalogue_citation(request, case):
+    """How to cite this entry of the catalogue."""
+    year = (case.published_at or case.updated_at).year
+    url = request.build_absolute_uri(case.get_absolute_url())
+    return f"Co-production Case Catalogue ({year}) ‘{case.title}’. {url}"
+
+
+def matrix(request):
+    """Bovaird's matrix explained cell by cell, with example cases and counts."""
+    published = Case.objects.published()
+    counts = published.cell_counts()
+    cells = [
+        {
+            "cell": cell,
+            "count": counts.get((cell.planning, cell.delivery), 0),
+            "examples": []
+            if cell.refused
+            else published.filter(planning=cell.planning, delivery=cell.delivery).order_by(
+                "-evidence_level", "title"
+            )[:3],
+        }
+        for cell in v.MATRIX.values()
+    ]
+    return render(
+        request,
+        "catalogue/matrix.html",
+        {"cells": cells, "planning_terms": list(v.Planning), **matrix_context(counts)},
+    )
+
+
+def guide(request):
+    """Every term of the classification in plain words, with examples from the catalogue."""
+    published = Case.objects.published()
+    phase_counts = published.phase_counts()
+    examples = {
+        phase.value: published.filter(phases__slug=phase.value).order_by("-evidence_level", "title")[:3]
+        for phase in v.Phase
+    }
+    level_counts = dict(
+        published.order_by().values_list("evidence_level").annotate(n=Count("id"))
+    )
+    type_counts = published.aggregate(
+        **{b.value: Count("id", filter=Q(**{b.value: True})) for b in v.Benefit}
+    )
+    return render(
+        request,
+        "catalogue/guide.html",
+        {
+            "phases": [
+                {
+                    "term": phase,
+                    "count": phase_counts.get(phase.value, 0),
+                    "activities": [a for a in v.Activity if a.phase == phase],
+                    "examples": examples[phase.value],
+                }
+                for phase in v.Phase
+            ],
+            "benefits": [(b, type_counts[b.value]) for b in v.Benefit],
+            "levels": [(level, level_counts.get(level.value, 0)) for level in v.EvidenceLevel],
+            "evidence_caveat": v.EVIDENCE_CAVEAT,
+            "cells": [c for c in v.MATRIX.values()],
+            "vocabularies": [
+                ("Direction of findings", v.Direction),
+                ("Evaluation design", v.EvaluationDesign),
+                ("Who benefits from an outcome", v.BenefitGroup),
+                ("Level (Needham and Carr)", v.Level),
+                ("Scenario", v.Scenario),
+                ("Main driver", v.Driver),
+            ],
+        },
     )

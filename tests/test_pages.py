@@ -60,3 +60,48 @@ def test_base_layout_is_accessible(client, db):
     assert '<main id="main"' in body
     assert "<header" in body and "<footer" in body and '<nav aria-label="Main">' in body
     assert 'name="viewport"' in body
+
+
+def test_home_page_counts_phases(client, make_case):
+    make_case(phases=["co-design", "co-deliver"])
+    response = client.get(reverse("home"))
+    assert dict((p.value, n) for p, n in response.context["phases"]) == {
+        "co-commission": 0, "co-design": 1, "co-deliver": 1, "co-assess": 0,
+    }
+
+
+def test_matrix_page_explains_every_cell_and_links_into_the_list(client, make_case):
+    make_case(planning="community", delivery="co-delivery", title="Resource centre")
+    body = client.get(reverse("matrix")).content.decode()
+    for cell in v.MATRIX.values():
+        assert cell.name in body
+        if not cell.refused:
+            assert f"?planning={cell.planning}&amp;delivery={cell.delivery}" in body
+    assert "Resource centre" in body
+    assert body.count("Not co-production: not catalogued") == 2
+
+
+def test_guide_explains_every_term(client, make_case):
+    make_case(phases=["co-assess"], title="Citizen inspectors")
+    body = client.get(reverse("guide")).content.decode()
+    for vocabulary in (v.Phase, v.Activity, v.Benefit, v.EvidenceLevel, v.Direction, v.EvaluationDesign):
+        for slug, label, description in vocabulary.terms():
+            assert str(label) in body and description.split(";")[0].split(":")[0] in body.replace("&#x27;", "'").replace("&quot;", '"')
+    assert "Citizen inspectors" in body
+    assert v.EVIDENCE_CAVEAT.split(".")[0] in body
+
+
+def test_case_page_lists_related_cases_same_cell_first(client, make_case):
+    case = make_case(planning="co-planning", delivery="community", service_areas=["housing"])
+    make_case(title="Same cell", planning="co-planning", delivery="community", service_areas=["transport"], phases=["co-assess"])
+    make_case(title="Shared area", planning="professional", delivery="community", service_areas=["housing"], phases=["co-assess"])
+    make_case(title="Unrelated", planning="professional", delivery="community", service_areas=["transport"], phases=["co-assess"])
+    related = [c.title for c in client.get(case.get_absolute_url()).context["related"]]
+    assert related == ["Same cell", "Shared area"]
+
+
+def test_case_page_offers_copyable_citations(client, make_case):
+    case = make_case()
+    body = client.get(case.get_absolute_url()).content.decode()
+    assert 'data-copy-target="citation-1"' in body
+    assert "Co-production Case Catalogue (" in body
