@@ -1,8 +1,58 @@
-from django.contrib import admin
+"""The editors' workspace: a queue of what is waiting, moderation actions, history."""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.shortcuts import render
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from catalogue.interchange import outcome_text
-from catalogue.models import Activity, Case, CoProducer, Outcome, Phase, ServiceArea, Source
+from catalogue import services
+from catalogue import vocabulary as v
+from catalogue.models import (
+    Activity,
+    Case,
+    CoProducer,
+    ModerationEvent,
+    Outcome,
+    Phase,
+    ProblemReport,
+    ServiceArea,
+    Source,
+)
+
+WAITING = "waiting"
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """Opens on what is waiting for an editor's decision."""
+
+    title = "status"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [(WAITING, "Waiting for a decision"), *v.Status.choices, ("all", "All")]
+
+    def value(self):
+        return super().value() or WAITING
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == WAITING:
+            return queryset.filter(status=v.Status.SUBMITTED)
+        if self.value() in v.Status.values:
+            return queryset.filter(status=self.value())
+        return queryset
 
 
 class OutcomeInline(admin.TabularInline):
@@ -17,35 +67,281 @@ class SourceInline(admin.StackedInline):
     fields = ["citation", ("year", "kind"), "url", "locator", "position"]
 
 
+class ModerationEventInline(admin.TabularInline):
+    model = ModerationEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "action", "actor", "from_status", "to_status", "reason"]
+    readonly_fields = fields
+    verbose_name = "moderation step"
+    verbose_name_plural = "Moderation log"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CaseAdminForm(forms.ModelForm):
+    """Refuses to save over an edit made by someone else since this form was opened."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Case
+        fields = "__all__"
+        widgets = {"summary": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            # Locks the row until this save commits, so a concurrent save waits and then sees it.
+            current = (
+                Case.objects.select_for_update().filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            )
+            if data.get("version") != current:
+                raise ValidationError(
+                    "Someone else saved this case while you were editing it, so your changes "
+                    "have not been saved. Open the case again to see their changes (the History "
+                    "button shows what changed), then make your edits again."
+                )
+        phases = {p.slug for p in data.get("phases") or []}
+        for activity in data.get("activities") or []:
+            if activity.phase.slug not in phases:
+                self.add_error("activities", f"{activity} needs its phase ticked under Phases.")
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        help_text="The submitter sees this reason on their tracking page and in an email.",
+        error_messages={"required": "Give a reason: the submitter is told why."},
+    )
+
+
+def _run(modeladmin, request, queryset, service, **kwargs):
+    done = 0
+    for case in queryset:
+        try:
+            service(case=case, actor=request.user, **kwargs)
+            done += 1
+        except services.TransitionError as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{done} case(s) updated.", messages.SUCCESS)
+
+
+def _with_reason(action_name, service, label):
+    """An admin action that first asks for the reason, then applies the service to each case."""
+
+    def action(modeladmin, request, queryset):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            _run(modeladmin, request, queryset, service, reason=form.cleaned_data["reason"])
+            return None
+        return render(
+            request,
+            "admin/catalogue/case/reason_form.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "title": label,
+                "cases": queryset,
+                "form": form,
+                "action_name": action_name,
+                "opts": modeladmin.model._meta,
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            },
+        )
+
+    action.__name__ = action_name
+    return admin.action(description=f"{label}…", permissions=["change"])(action)
+
+
+@admin.action(description="Publish", permissions=["change"])
+def publish(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.case_publish)
+
+
+@admin.action(description="Confirm evidence rating", permissions=["change"])
+def confirm_evidence(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.case_confirm_evidence)
+
+
+@admin.action(description="Erase the submitter's personal data", permissions=["change"])
+def erase_submitter(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.case_erase_submitter)
+
+
 @admin.register(Case)
 class CaseAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "status", "planning", "delivery", "evidence_level", "country", "updated_at"]
-    list_filter = ["status", "planning", "delivery", "phases", "individual", "collective", "evidence_level", "evidence_confirmed", "service_areas"]
-    search_fields = ["title", "summary", "slug", "locality", "lead_organisations"]
+    form = CaseAdminForm
+    list_display = [
+        "title",
+        "reference",
+        "status",
+        "submitted_at",
+        "cell_name",
+        "evidence_level",
+        "evidence_confirmed",
+        "country",
+    ]
+    list_filter = [
+        QueueFilter,
+        "planning",
+        "delivery",
+        "phases",
+        "individual",
+        "collective",
+        "evidence_level",
+        "evidence_confirmed",
+        "service_areas",
+        "co_producers",
+        "country",
+    ]
+    search_fields = ["title", "summary", "slug", "reference", "locality", "lead_organisations"]
+    ordering = [F("submitted_at").asc(nulls_last=True), "title"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["service_areas", "co_producers", "phases", "activities"]
-    readonly_fields = ["created_at", "updated_at", "submitted_at", "published_at"]
-    inlines = [OutcomeInline, SourceInline]
+    readonly_fields = [
+        "status",
+        "reference",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "published_at",
+        "submitter_erased_at",
+        "submitter_proposal",
+    ]
+    inlines = [OutcomeInline, SourceInline, ModerationEventInline]
+    actions = [
+        publish,
+        _with_reason("request_changes", services.case_request_changes, "Request changes"),
+        _with_reason("reject", services.case_reject, "Reject"),
+        _with_reason("withdraw", services.case_withdraw, "Withdraw"),
+        confirm_evidence,
+        erase_submitter,
+    ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "description", "status"]}),
-        ("Place and time", {"fields": ["country", "locality", "lead_organisations", ("start_year", "end_year", "ongoing")]}),
-        ("Classification", {"fields": ["planning", "delivery", "phases", "activities", ("individual", "collective"), "service_areas", "co_producers", "level", "scenario", "driver"]}),
-        ("Evidence", {"fields": ["evidence_level", "evidence_direction", "evaluation_design", "independent_evaluation", "evidence_rationale", "evidence_confirmed"]}),
+        (None, {"fields": ["title", "slug", "summary", "description", "status", "reference", "version"]}),
+        (
+            "Place and time",
+            {"fields": ["country", "locality", "lead_organisations", ("start_year", "end_year", "ongoing")]},
+        ),
+        (
+            "Classification",
+            {
+                "fields": [
+                    ("planning", "delivery"),
+                    "phases",
+                    "activities",
+                    ("individual", "collective"),
+                    "service_areas",
+                    "co_producers",
+                    ("level", "scenario", "driver"),
+                ]
+            },
+        ),
+        (
+            "Evidence",
+            {
+                "fields": [
+                    "evidence_level",
+                    "evidence_direction",
+                    "evaluation_design",
+                    "independent_evaluation",
+                    "evidence_rationale",
+                    "evidence_confirmed",
+                ]
+            },
+        ),
         ("Costs and lessons", {"fields": ["costs", "lessons"]}),
+        (
+            "Submitter (private)",
+            {
+                "fields": [
+                    "submitter_name",
+                    "submitter_email",
+                    "submitter_organisation",
+                    "submitter_role",
+                    "submitter_erased_at",
+                    "submitter_proposal",
+                ],
+                "classes": ["collapse"],
+            },
+        ),
         ("Dates", {"fields": ["created_at", "updated_at", "submitted_at", "published_at"]}),
     ]
 
+    @admin.display(description="matrix cell")
+    def cell_name(self, case):
+        return case.cell.name if case.cell else "—"
+
+    @admin.display(description="submitter's original proposal")
+    def submitter_proposal(self, case):
+        if not case.proposal:
+            return "—"
+        proposal = case.proposal
+        cell = v.cell_for(proposal.get("planning"), proposal.get("delivery"))
+        evidence = proposal.get("evidence", {})
+        rows = [
+            ("Matrix cell", cell.name if cell else "—"),
+            ("Phases", ", ".join(proposal.get("phases", []))),
+            ("Who benefits", ", ".join(proposal.get("benefits", []))),
+            ("Proposed evidence level", evidence.get("level")),
+            ("Evidence rationale", evidence.get("rationale", "")),
+        ]
+        table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+        return format_html(
+            "<table>{}</table><details><summary>Everything they sent</summary><pre>{}</pre></details>",
+            table,
+            json.dumps(proposal, indent=2, ensure_ascii=False),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj and obj.submitter_erased_at:
+            fields += ["submitter_name", "submitter_email", "submitter_organisation", "submitter_role"]
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        obj.version = (obj.version or 0) + 1 if change else 1
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        case = form.instance
-        case.outcome_text = outcome_text(case.outcomes.all())
-        case.save(update_fields=["outcome_text"])
+        services.case_refresh_search_text(case=form.instance)
+
+    def has_delete_permission(self, request, obj=None):
+        # Cases are withdrawn, never deleted, so their history stays.
+        return request.user.is_superuser
+
+
+@admin.register(ProblemReport)
+class ProblemReportAdmin(admin.ModelAdmin):
+    list_display = ["case", "reason", "created_at", "resolved"]
+    list_filter = ["resolved", "reason"]
+    search_fields = ["case__title", "details"]
+    readonly_fields = ["case", "reason", "details", "email", "created_at"]
+    fields = ["case", "reason", "details", "email", "created_at", "resolved", "editor_note"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(ServiceArea, CoProducer)
 class TermAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "description"]
     search_fields = ["name", "slug"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Slugs are a public contract (URLs, exports): fixed once created.
+        return ["slug"] if obj else []
 
 
 @admin.register(Phase, Activity)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -243,8 +244,38 @@ class Case(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Incremented on every save: two editors saving the same version cannot both succeed.
+    version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords(m2m_fields=[phases, activities, service_areas, co_producers])
+    # Submission: private, shown to editors only, never in public pages or open data.
+    reference = models.CharField(max_length=20, unique=True, null=True, blank=True, editable=False)
+    tracking_token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    proposal = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The case as the submitter last sent it, including their proposed classification.",
+    )
+    submitter_name = models.CharField(max_length=200, blank=True)
+    submitter_email = models.EmailField(max_length=254, blank=True)
+    submitter_organisation = models.CharField(max_length=200, blank=True)
+    submitter_role = models.CharField("submitter's role", max_length=200, blank=True)
+    submitter_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(
+        m2m_fields=[phases, activities, service_areas, co_producers],
+        # Contact details stay out of the history so that erasing them erases them.
+        excluded_fields=[
+            "submitter_name",
+            "submitter_email",
+            "submitter_organisation",
+            "submitter_role",
+            "tracking_token_hash",
+            "proposal",
+        ],
+    )
 
     objects = CaseQuerySet.as_manager()
 
@@ -307,6 +338,7 @@ class Case(models.Model):
             models.Index(fields=["status", "evidence_level"]),
             models.Index(fields=["status", "country"]),
             models.Index(fields=["status", "start_year"]),
+            models.Index(fields=["status", "submitted_at"]),
         ]
 
     def __str__(self):
@@ -406,3 +438,70 @@ class Source(models.Model):
 
     def __str__(self):
         return self.citation[:80]
+
+
+class ModerationEvent(models.Model):
+    """One step of a case's workflow: who, when, from which status to which, and why."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", "Submitted"
+        RESUBMIT = "resubmit", "Resubmitted"
+        PUBLISH = "publish", "Published"
+        REQUEST_CHANGES = "request_changes", "Changes requested"
+        REJECT = "reject", "Rejected"
+        WITHDRAW = "withdraw", "Withdrawn"
+        CONFIRM_EVIDENCE = "confirm_evidence", "Evidence rating confirmed"
+        ERASE_SUBMITTER = "erase_submitter", "Submitter's personal data erased"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        help_text="Empty when the submitter acted through their tracking link.",
+    )
+    from_status = models.CharField(max_length=20, choices=v.Status.choices)
+    to_status = models.CharField(max_length=20, choices=v.Status.choices)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.created_at:%d %b %Y %H:%M})"
+
+    @property
+    def actor_name(self):
+        if self.actor:
+            return self.actor.get_full_name() or self.actor.get_username()
+        return "Submitter"
+
+
+class ProblemReport(models.Model):
+    """A reader's report of a problem with a published case."""
+
+    class Reason(models.TextChoices):
+        FACTUAL = "factual", "Something is wrong or out of date"
+        CLASSIFICATION = "classification", "The classification looks wrong"
+        SOURCE = "source", "A source or link is wrong or broken"
+        DUPLICATE = "duplicate", "It duplicates another case"
+        OTHER = "other", "Something else"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    details = models.TextField(max_length=5000)
+    email = models.EmailField(
+        "reporter's email", blank=True, help_text="Private: only editors see it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False)
+    editor_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["resolved", "created_at"]
+
+    def __str__(self):
+        return f"{self.get_reason_display()}: {self.case}"

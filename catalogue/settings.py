@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_countries",
     "simple_history",
+    "django_ratelimit",
     "catalogue",
 ]
 
@@ -131,5 +132,43 @@ STORAGES = {
 }
 
 SITE_NAME = "Co-production Case Catalogue"
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CASES_PER_PAGE = 20
+
+# E-mail: printed to the console unless an SMTP host is configured.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "catalogue@localhost")
+EDITOR_EMAILS = env_list("DJANGO_EDITOR_EMAILS")
+
+# Cache: per-process memory by default; Redis (shared by all workers) when REDIS_URL is set.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Spam and abuse guards on the public forms.
+SUBMISSION_MIN_SECONDS = int(os.environ.get("DJANGO_SUBMISSION_MIN_SECONDS", "5"))
+SUBMISSION_RATE = os.environ.get("DJANGO_SUBMISSION_RATE", "5/h")
+REPORT_RATE = os.environ.get("DJANGO_REPORT_RATE", "10/h")
+# Behind a reverse proxy, the client address is the last one the proxy adds.
+RATELIMIT_IP_META_KEY = os.environ.get("DJANGO_CLIENT_IP_HEADER") or None
+if not REDIS_URL:
+    # A per-process cache only limits each worker separately; production sets REDIS_URL.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
+
+SIMPLE_HISTORY_REVERT_DISABLED = True
 FORMS_URLFIELD_ASSUME_HTTPS = True

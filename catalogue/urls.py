@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from catalogue import views
+from catalogue import submission, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,5 +9,13 @@ urlpatterns = [
     path("cases/<slug:slug>/", views.case_detail, name="case_detail"),
     path("matrix/", views.matrix, name="matrix"),
     path("guide/", views.guide, name="guide"),
+    path("cases/<slug:slug>/report/", submission.report_problem, name="report_problem"),
+    path("submit/", submission.submit_start, name="submit_start"),
+    path("submit/restart/", submission.submit_restart, name="submit_restart"),
+    path("submit/check/", submission.submit_check, name="submit_check"),
+    path("submit/done/", submission.submit_done, name="submit_done"),
+    path("submit/<slug:step>/", submission.submit_step, name="submit_step"),
+    path("track/<str:token>/", submission.track, name="track"),
+    path("track/<str:token>/edit/", submission.track_edit, name="track_edit"),
     path("admin/", admin.site.urls),
 ]

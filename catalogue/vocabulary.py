@@ -432,3 +432,52 @@ REFUSED_CELLS = [cell for cell in MATRIX.values() if cell.refused]
 def matrix_rows():
     """The matrix as rows: [(planning member, [cell for each delivery member])]."""
     return [(p, [MATRIX[p.value, d.value] for d in Delivery]) for p in Planning]
+
+
+# Plain-language answers for the guided submission: what an officer who does not
+# know the theory would recognise. Keys are the slugs above.
+PLAIN_ANSWERS = {
+    "planning": {
+        "professional": "Professionals (council or agency staff) planned and designed it on their own",
+        "co-planning": "Service users, residents or community groups planned or designed it "
+        "together with professionals",
+        "community": "Service users or the community planned it themselves, with no professional input",
+    },
+    "delivery": {
+        "professional": "Paid professional staff only",
+        "co-delivery": "Professional staff together with service users, volunteers or community members",
+        "community": "Service users, volunteers or community members, without professional staff",
+    },
+    "phases": {
+        "co-commission": "Deciding what is needed or paid for – for example setting priorities, "
+        "voting on budgets or raising money",
+        "co-design": "Designing how the service works – for example design workshops or testing prototypes",
+        "co-deliver": "Delivering the service – for example volunteering, peer support or running a facility",
+        "co-assess": "Checking how well it works – for example inspecting, rating or reviewing the service",
+    },
+    "benefits": {
+        "individual": "Mainly the people who take part – for example patients managing their own condition",
+        "collective": "A wider group or the whole community – for example a safer neighbourhood",
+    },
+}
+
+# Each statement is one rung of the evidence ladder: the proposed level is the
+# number of statements that hold, counted from the first without a gap.
+EVIDENCE_QUESTIONS = [
+    "We can explain clearly why it should work, and have feedback or testimonials from people "
+    "who took part",
+    "We have monitoring figures, before-and-after measures, survey results or a systematic "
+    "evaluation that show a change",
+    "An evaluation compared the results with a similar group of people who did not take part",
+    "An independent evaluator confirmed the impact, and there are figures on costs or savings",
+    "Others have delivered it elsewhere or at a larger scale with the same results, at an "
+    "affordable cost",
+]
+
+
+def proposed_level(statements):
+    """The evidence level the ticked statements (1-based numbers) support."""
+    level = 0
+    while level + 1 in statements:
+        level += 1
+    return EvidenceLevel(level)

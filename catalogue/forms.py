@@ -1,0 +1,371 @@
+"""The public forms: the guided submission's steps and the problem report."""
+
+from django import forms
+from django_countries import countries
+
+from catalogue import vocabulary as v
+from catalogue.models import CoProducer, ProblemReport, ServiceArea
+
+YEAR = {"min_value": 1800, "max_value": 2100, "required": False}
+
+
+def plain_choices(key, vocabulary):
+    return [(slug, v.PLAIN_ANSWERS[key][slug]) for slug in vocabulary.values]
+
+
+class StepForm(forms.Form):
+    """A step of the guided submission, with its page heading and introduction."""
+
+    heading = ""
+    intro = ""
+
+
+class WhoForm(StepForm):
+    heading = "Who plans and who delivers the service"
+    intro = (
+        "Two questions place your example in Bovaird's matrix of co-production. "
+        "Answer for the service as it runs now."
+    )
+
+    planning = forms.ChoiceField(
+        label=v.Planning.QUESTION,
+        choices=plain_choices("planning", v.Planning),
+        widget=forms.RadioSelect,
+        help_text="Think of who decided what the service does and how it works.",
+        error_messages={"required": "Say who planned or designed the service."},
+    )
+    delivery = forms.ChoiceField(
+        label=v.Delivery.QUESTION,
+        choices=plain_choices("delivery", v.Delivery),
+        widget=forms.RadioSelect,
+        help_text="Think of the people who do the work when the service is running.",
+        error_messages={"required": "Say who delivers the service day to day."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        cell = v.cell_for(data.get("planning"), data.get("delivery"))
+        if cell and cell.refused:
+            self.add_error("delivery", cell.note)
+        return data
+
+
+class ParticipationForm(StepForm):
+    heading = "How citizens take part, and who benefits"
+
+    phases = forms.MultipleChoiceField(
+        label="At which stages do citizens take part?",
+        choices=plain_choices("phases", v.Phase),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick every stage that applies.",
+        error_messages={"required": "Tick at least one stage at which citizens take part."},
+    )
+    activities = forms.MultipleChoiceField(
+        label="Which of these activities are involved? (optional)",
+        choices=[(a.value, f"{a.label} ({a.phase.label}): {a.description}") for a in v.Activity],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Only tick activities under the stages you ticked above.",
+    )
+    benefits = forms.MultipleChoiceField(
+        label="Who benefits?",
+        choices=plain_choices("benefits", v.Benefit),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick both if both are true.",
+        error_messages={"required": "Say who benefits: tick one or both."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        phases = set(data.get("phases", []))
+        wrong = [a for a in data.get("activities", []) if v.ACTIVITY_PHASE[a] not in phases]
+        if phases and wrong:
+            labels = ", ".join(str(v.Activity(a).label) for a in wrong)
+            self.add_error(
+                "activities",
+                f"{labels}: tick the matching stage above, or untick the activity.",
+            )
+        return data
+
+
+class EvidenceForm(StepForm):
+    heading = "What evidence there is"
+    intro = (
+        "Your answers suggest an evidence level, which an editor checks against your sources. "
+        "It rates how strongly the evidence shows the service causes its results, not how good "
+        "the service is: many excellent services have not been evaluated yet."
+    )
+
+    statements = forms.TypedMultipleChoiceField(
+        label="Which of these are true? Tick all that apply.",
+        choices=[(str(n), text) for n, text in enumerate(v.EVIDENCE_QUESTIONS, start=1)],
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Leave them all unticked if there is only a description so far.",
+    )
+    direction = forms.ChoiceField(
+        label="What did the evidence find?",
+        choices=v.Direction.choices,
+        widget=forms.RadioSelect,
+        initial=v.Direction.NOT_YET_KNOWN,
+        error_messages={"required": "Say what the evidence found, or choose “Not yet known”."},
+    )
+    design = forms.ChoiceField(
+        label="How was it evaluated?",
+        choices=[(slug, f"{label}: {description}") for slug, label, description in v.EvaluationDesign.terms()],
+        widget=forms.RadioSelect,
+        initial=v.EvaluationDesign.NONE,
+        error_messages={"required": "Say how it was evaluated, or choose “None”."},
+    )
+    independent = forms.TypedChoiceField(
+        label="Was any evaluation carried out by someone independent of the service?",
+        choices=[("no", "No, or not known"), ("yes", "Yes")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial="no",
+    )
+    rationale = forms.CharField(
+        label="In one or two sentences, what does the evidence show?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: “A survey of 120 participants found 80% felt safer.” "
+        "If there is no evaluation yet, say so.",
+        error_messages={"required": "Describe the evidence in a sentence, or say there is none yet."},
+    )
+
+    @property
+    def proposed_level(self):
+        return v.proposed_level(set(self.cleaned_data.get("statements", [])))
+
+
+class AboutForm(StepForm):
+    heading = "About the service"
+
+    title = forms.CharField(
+        label="Name of the service or initiative",
+        max_length=200,
+        help_text="For example “Tower Hamlets participatory budgeting”.",
+        error_messages={"required": "Enter the name of the service or initiative."},
+    )
+    summary = forms.CharField(
+        label="Summary",
+        max_length=400,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One or two sentences, shown in lists of cases. At most 400 characters.",
+        error_messages={"required": "Enter a one or two sentence summary."},
+    )
+    description = forms.CharField(
+        label="Description",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="What happens, who takes part, how it started and how it is run.",
+        error_messages={"required": "Describe the service."},
+    )
+    country = forms.ChoiceField(
+        label="Country",
+        choices=[("", "Choose a country")] + list(countries),
+        initial="GB",
+        error_messages={"required": "Choose the country."},
+    )
+    locality = forms.CharField(
+        label="Town, city or area", max_length=200, required=False, help_text="For example “Cardiff”."
+    )
+    lead_organisations = forms.CharField(
+        label="Lead organisation(s)",
+        max_length=300,
+        required=False,
+        help_text="The council, agency or group that runs it. Separate several with commas.",
+    )
+    service_areas = forms.ModelMultipleChoiceField(
+        label="Service areas",
+        queryset=ServiceArea.objects.all(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick every area the service belongs to.",
+        error_messages={"required": "Tick at least one service area."},
+    )
+    co_producers = forms.ModelMultipleChoiceField(
+        label="Who takes part alongside professionals?",
+        queryset=CoProducer.objects.all(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one group of people who take part."},
+    )
+    start_year = forms.IntegerField(label="Year it started", help_text="For example 2019.", **YEAR)
+    ongoing = forms.BooleanField(label="It is still running", required=False)
+    end_year = forms.IntegerField(label="Year it ended", help_text="Leave empty if it is still running.", **YEAR)
+    costs = forms.CharField(
+        label="Costs and savings (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    lessons = forms.CharField(
+        label="Obstacles and lessons (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What got in the way, and what others should know.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_year"), data.get("end_year")
+        if start and end and end < start:
+            self.add_error("end_year", "The year it ended cannot be before the year it started.")
+        if data.get("ongoing") and end:
+            self.add_error("end_year", "Leave the end year empty if it is still running.")
+        return data
+
+
+class OutcomeForm(forms.Form):
+    statement = forms.CharField(
+        label="What changed",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    figure = forms.CharField(
+        label="Key figure (optional)",
+        max_length=200,
+        required=False,
+        help_text="Copy it exactly as your source gives it, for example “79%”.",
+    )
+    benefit_group = forms.ChoiceField(
+        label="Who benefits from this outcome",
+        choices=[("", "Choose")] + list(v.BenefitGroup.choices),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("statement") and not data.get("benefit_group"):
+            self.add_error("benefit_group", "Say who benefits from this outcome.")
+        if not data.get("statement") and (data.get("figure") or data.get("benefit_group")):
+            self.add_error("statement", "Say what changed, or clear this outcome.")
+        return data
+
+
+class SourceForm(forms.Form):
+    citation = forms.CharField(
+        label="Reference",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Author or organisation, year, title, publisher.",
+    )
+    year = forms.IntegerField(label="Year published (optional)", **YEAR)
+    url = forms.URLField(label="Web address (optional)", max_length=500, required=False, assume_scheme="https")
+    kind = forms.ChoiceField(
+        label="Kind of source",
+        choices=[("", "Choose")] + list(v.SourceKind.choices),
+        required=False,
+    )
+    locator = forms.CharField(
+        label="Page or section (optional)", max_length=300, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("citation") and not data.get("kind"):
+            self.add_error("kind", "Say what kind of source this is.")
+        if not data.get("citation") and any(data.get(f) for f in ("year", "url", "kind", "locator")):
+            self.add_error("citation", "Give the reference, or clear this source.")
+        return data
+
+
+class BaseRowFormSet(forms.BaseFormSet):
+    """Fixed rows; empty rows are ignored. `required` rows must be filled."""
+
+    required = 0
+    noun = "row"
+
+    def clean(self):
+        if any(self.errors):
+            return
+        filled = [f for f in self.forms if f.cleaned_data and any(f.cleaned_data.values())]
+        if len(filled) < self.required:
+            raise forms.ValidationError(f"Give at least {self.required} {self.noun}.")
+
+    def filled(self):
+        return [f.cleaned_data for f in self.forms if f.cleaned_data and any(f.cleaned_data.values())]
+
+
+class OutcomeFormSet(BaseRowFormSet):
+    noun = "outcome"
+
+
+class SourceFormSet(BaseRowFormSet):
+    required = 1
+    noun = "source, such as a report, evaluation, web page or article"
+
+
+OutcomeRows = forms.formset_factory(OutcomeForm, formset=OutcomeFormSet, extra=3, max_num=3)
+SourceRows = forms.formset_factory(SourceForm, formset=SourceFormSet, extra=3, max_num=3)
+
+
+class ContactForm(StepForm):
+    heading = "Your contact details"
+    intro = (
+        "Editors use these to ask you about your example. They are private: they never appear "
+        "on the site or in its open data, and an editor can erase them on request."
+    )
+
+    name = forms.CharField(
+        label="Your name", max_length=200, error_messages={"required": "Enter your name."}
+    )
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="We send your reference number and tracking link here.",
+        error_messages={
+            "required": "Enter your email address.",
+            "invalid": "Enter an email address in the right format, like name@example.gov.uk.",
+        },
+    )
+    organisation = forms.CharField(label="Organisation", max_length=200, required=False)
+    role = forms.CharField(label="Your role (optional)", max_length=200, required=False)
+
+
+class ProblemReportForm(forms.ModelForm):
+    class Meta:
+        model = ProblemReport
+        fields = ["reason", "details", "email"]
+        labels = {
+            "reason": "What is the problem?",
+            "details": "Tell us more",
+            "email": "Your email address (optional)",
+        }
+        help_texts = {
+            "details": "What is wrong, and where did you find the right information?",
+            "email": "Only if you are happy for an editor to contact you. It stays private.",
+        }
+        widgets = {"reason": forms.RadioSelect, "details": forms.Textarea(attrs={"rows": 5})}
+        error_messages = {
+            "reason": {"required": "Choose what the problem is."},
+            "details": {"required": "Tell us what the problem is."},
+        }
+
+
+
+class OutcomesAndSources:
+    """The outcomes-and-sources step: two sets of rows that validate together."""
+
+    heading = "Outcomes and sources"
+    intro = (
+        "Say what has changed because of the service, and where the information comes from. "
+        "Every published case names at least one source."
+    )
+
+    def __init__(self, data=None):
+        self.outcomes = OutcomeRows(data, prefix="outcomes")
+        self.sources = SourceRows(data, prefix="sources")
+        self.is_bound = data is not None
+
+    def is_valid(self):
+        return all([self.outcomes.is_valid(), self.sources.is_valid()])
+
+    @property
+    def cleaned_data(self):
+        return {"outcomes": self.outcomes.filled(), "sources": self.sources.filled()}

@@ -1,0 +1,279 @@
+"""The moderation workflow: every write with side effects, each in one transaction.
+
+Views and admin actions call these functions; nothing else changes a case's
+status. Each step is recorded as a ModerationEvent (who, when, from, to, why),
+and e-mails go out only after the transaction commits, so a failing mail server
+never loses or rolls back a submission.
+"""
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from catalogue import vocabulary as v
+from catalogue.interchange import ImportFailed, outcome_text, validate_documents, write_case
+from catalogue.models import Case, ModerationEvent, ProblemReport
+
+logger = logging.getLogger(__name__)
+Status = v.Status
+Action = ModerationEvent.Action
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read out
+
+
+class TransitionError(Exception):
+    """A workflow step that is not allowed from the case's current status, or lacks a reason."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple
+    target: str
+    reason_required: bool = False
+
+
+TRANSITIONS = {
+    Action.PUBLISH: Transition((Status.SUBMITTED, Status.DRAFT, Status.WITHDRAWN), Status.PUBLISHED),
+    Action.REQUEST_CHANGES: Transition((Status.SUBMITTED,), Status.CHANGES_REQUESTED, True),
+    Action.REJECT: Transition((Status.SUBMITTED, Status.CHANGES_REQUESTED), Status.REJECTED, True),
+    Action.WITHDRAW: Transition((Status.PUBLISHED,), Status.WITHDRAWN, True),
+}
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+    organisation: str = ""
+    role: str = ""
+
+
+def token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def case_for_token(token):
+    """The case a private tracking link points to, or None."""
+    if not token or len(token) > 100:
+        return None
+    return Case.objects.filter(tracking_token_hash=token_hash(token)).first()
+
+
+def _new_reference():
+    while True:
+        code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+        reference = f"CP-{code[:4]}-{code[4:]}"
+        if not Case.objects.filter(reference=reference).exists():
+            return reference
+
+
+def _unique_slug(title):
+    base = slugify(title)[:100] or "case"
+    slug, n = base, 2
+    while Case.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _record(case, action, *, actor, from_status, reason=""):
+    return ModerationEvent.objects.create(
+        case=case,
+        action=action,
+        actor=actor,
+        from_status=from_status,
+        to_status=case.status,
+        reason=reason,
+    )
+
+
+def _parse(document):
+    parsed, errors = validate_documents([document])
+    if errors:
+        raise ImportFailed(errors)
+    return parsed[0]
+
+
+def case_submit(*, document: dict, contact: Contact) -> tuple[Case, str]:
+    """Save a new submission; returns the case and its private tracking token."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        document = {**document, "slug": _unique_slug(document.get("title", "")), "status": Status.SUBMITTED}
+        document["evidence"] = {**document.get("evidence", {}), "confirmed": False}
+        item = _parse(document)
+        case = item.case
+        case.reference = _new_reference()
+        case.tracking_token_hash = token_hash(token)
+        case.proposal = document
+        case.submitter_name = contact.name
+        case.submitter_email = contact.email
+        case.submitter_organisation = contact.organisation
+        case.submitter_role = contact.role
+        case.submitted_at = timezone.now()
+        write_case(item, now=case.submitted_at)
+        _record(case, Action.SUBMIT, actor=None, from_status=Status.DRAFT)
+        _notify_after_commit(case, "submitted", token=token)
+    return case, token
+
+
+def case_resubmit(*, case: Case, document: dict) -> Case:
+    """Replace a case's content with the submitter's edited version and send it back for review."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.status != Status.CHANGES_REQUESTED:
+            raise TransitionError("Only a case with changes requested can be resubmitted.")
+        document = {**document, "slug": case.slug, "status": Status.SUBMITTED}
+        document["evidence"] = {**document.get("evidence", {}), "confirmed": False}
+        item = _parse(document)
+        item.case.proposal = document
+        item.case.submitted_at = timezone.now()
+        item.case.version += 1
+        write_case(item, now=item.case.submitted_at)
+        _record(item.case, Action.RESUBMIT, actor=None, from_status=Status.CHANGES_REQUESTED)
+        _notify_after_commit(item.case, "resubmitted")
+    return item.case
+
+
+def _transition(case, action, *, actor, reason=""):
+    rule = TRANSITIONS[action]
+    reason = (reason or "").strip()
+    if rule.reason_required and not reason:
+        raise TransitionError(f"Give a reason: the submitter is told why ({action.label.lower()}).")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.status not in rule.sources:
+            raise TransitionError(
+                f"“{case.title}” is {case.get_status_display().lower()}: "
+                f"it cannot be {action.label.lower()} from there."
+            )
+        if rule.target == Status.PUBLISHED:
+            _check_publishable(case)
+            case.published_at = case.published_at or timezone.now()
+        from_status = case.status
+        case.status = rule.target
+        case.version += 1
+        case.save(update_fields=["status", "published_at", "version", "updated_at"])
+        _record(case, action, actor=actor, from_status=from_status, reason=reason)
+        _notify_after_commit(case, action.value, reason=reason)
+    return case
+
+
+def _check_publishable(case):
+    if not case.sources.exists():
+        raise TransitionError(f"“{case.title}” names no source: add one before publishing.")
+    if not case.phases.exists():
+        raise TransitionError(f"“{case.title}” has no phase: choose one before publishing.")
+
+
+def case_publish(*, case: Case, actor) -> Case:
+    """Make a case public."""
+    return _transition(case, Action.PUBLISH, actor=actor)
+
+
+def case_request_changes(*, case: Case, actor, reason: str) -> Case:
+    """Ask the submitter to change their submission; they see the reason on their tracking page."""
+    return _transition(case, Action.REQUEST_CHANGES, actor=actor, reason=reason)
+
+
+def case_reject(*, case: Case, actor, reason: str) -> Case:
+    """Refuse a submission, with the reason the submitter will see."""
+    return _transition(case, Action.REJECT, actor=actor, reason=reason)
+
+
+def case_withdraw(*, case: Case, actor, reason: str) -> Case:
+    """Take a published case down."""
+    return _transition(case, Action.WITHDRAW, actor=actor, reason=reason)
+
+
+def case_confirm_evidence(*, case: Case, actor, level: int | None = None) -> Case:
+    """Confirm (and optionally change) the evidence level after checking the sources."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        note = ""
+        if level is not None and level != case.evidence_level:
+            note = f"Level changed from {case.evidence_level} to {level}."
+            case.evidence_level = v.EvidenceLevel(level)
+        case.evidence_confirmed = True
+        case.version += 1
+        case.save(update_fields=["evidence_level", "evidence_confirmed", "version", "updated_at"])
+        _record(case, Action.CONFIRM_EVIDENCE, actor=actor, from_status=case.status, reason=note)
+    return case
+
+
+def case_erase_submitter(*, case: Case, actor) -> Case:
+    """Erase the submitter's personal data; the tracking link stops working."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        case.submitter_name = case.submitter_email = ""
+        case.submitter_organisation = case.submitter_role = ""
+        case.tracking_token_hash = None
+        case.submitter_erased_at = timezone.now()
+        case.save()
+        _record(case, Action.ERASE_SUBMITTER, actor=actor, from_status=case.status)
+    return case
+
+
+def report_create(*, case: Case, reason: str, details: str, email: str = "") -> ProblemReport:
+    """Record a reader's problem report and tell the editors after it is saved."""
+    with transaction.atomic():
+        report = ProblemReport.objects.create(case=case, reason=reason, details=details, email=email)
+        transaction.on_commit(lambda: _send_report_notice(report))
+    return report
+
+
+def _send_report_notice(report):
+    recipients = editor_emails()
+    if not recipients:
+        return
+    body = render_to_string("email/report.txt", {"report": report, "site_url": settings.SITE_URL})
+    subject, _, body = body.strip().partition("\n")
+    try:
+        send_mail(subject.strip(), body.strip() + "\n", None, recipients)
+    except Exception:
+        logger.exception("Could not send the notice of report %s", report.pk)
+
+
+def case_refresh_search_text(*, case: Case) -> None:
+    """Copy the outcomes into the case's searchable text after they were edited."""
+    Case.objects.filter(pk=case.pk).update(outcome_text=outcome_text(case.outcomes.all()))
+
+
+def _notify_after_commit(case, event, *, reason="", token=None):
+    transaction.on_commit(lambda: _send_notifications(case, event, reason=reason, token=token))
+
+
+def _send_notifications(case, event, *, reason, token):
+    context = {
+        "case": case,
+        "event": event,
+        "reason": reason,
+        "token": token,
+        "site_url": settings.SITE_URL,
+    }
+    messages = []
+    if case.submitter_email:
+        messages.append(("email/submitter.txt", [case.submitter_email]))
+    if event in ("submitted", "resubmitted"):
+        messages.append(("email/editors.txt", editor_emails()))
+    for template, recipients in messages:
+        if not recipients:
+            continue
+        subject, _, body = render_to_string(template, context).strip().partition("\n")
+        try:
+            send_mail(subject.strip(), body.strip() + "\n", None, recipients)
+        except Exception:
+            # The case is already saved; a mail failure must not undo it or show an error.
+            logger.exception("Could not send %s e-mail for case %s", event, case.reference or case.pk)
+
+
+def editor_emails():
+    """Where news of submissions goes: the Editors group, plus DJANGO_EDITOR_EMAILS."""
+    users = get_user_model().objects.filter(groups__name="Editors", is_active=True).exclude(email="")
+    return sorted(set(settings.EDITOR_EMAILS) | set(users.values_list("email", flat=True)))

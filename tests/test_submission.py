@@ -1,0 +1,226 @@
+"""The guided submission, tracking link, problem reports and their spam guards."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from catalogue import vocabulary as v
+from catalogue.models import Case, ModerationEvent, ProblemReport
+
+pytestmark = pytest.mark.django_db
+
+ROWS = {"outcomes-TOTAL_FORMS": "3", "outcomes-INITIAL_FORMS": "0", "sources-TOTAL_FORMS": "3", "sources-INITIAL_FORMS": "0"}
+ANSWERS = {
+    "who": {"planning": "co-planning", "delivery": "co-delivery"},
+    "participation": {"phases": ["co-design", "co-deliver"], "activities": ["design-forums"], "benefits": ["collective"]},
+    "evidence": {"statements": ["1", "2"], "direction": "positive", "design": "before-after", "independent": "no", "rationale": "Surveys before and after showed more use of the park."},
+    "about": {
+        "title": "Friends of Riverside Park",
+        "summary": "Residents and rangers redesigned and now look after a neglected park.",
+        "description": "A residents' group worked with the council's rangers.",
+        "country": "GB",
+        "locality": "Newport",
+        "lead_organisations": "Newport City Council",
+        "service_areas": ["environment", "culture-and-leisure"],
+        "co_producers": ["volunteers", "community-groups"],
+        "start_year": "2019",
+        "ongoing": "on",
+    },
+    "outcomes": {
+        **ROWS,
+        "outcomes-0-statement": "More visits to the park",
+        "outcomes-0-figure": "40%",
+        "outcomes-0-benefit_group": "citizens",
+        "sources-0-citation": "Newport City Council (2022) Park survey.",
+        "sources-0-kind": "evaluation",
+        "sources-0-year": "2022",
+    },
+    "contact": {"name": "Alex Officer", "email": "alex@newport.example", "organisation": "Newport City Council"},
+}
+
+
+@pytest.fixture(autouse=True)
+def no_wait(settings):
+    settings.SUBMISSION_MIN_SECONDS = 0
+
+
+def fill_in(client, answers=ANSWERS):
+    for step, data in answers.items():
+        response = client.post(reverse("submit_step", args=[step]), data)
+        assert response.status_code == 302, (step, response.context and response.context["form"].errors)
+    return client.get(reverse("submit_check"))
+
+
+def send(client):
+    return client.post(reverse("submit_check"), {})
+
+
+def test_a_full_submission_creates_a_submitted_case_with_reference_and_emails(
+    client, vocabularies, django_capture_on_commit_callbacks
+):
+    check = fill_in(client)
+    assert check.status_code == 200
+    body = check.content.decode()
+    assert "Full user/professional co-production" in body
+    assert "2: Early outcome data" in body
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send(client).status_code == 302
+    case = Case.objects.get()
+    assert case.status == "submitted"
+    assert case.reference.startswith("CP-")
+    assert (case.planning, case.delivery) == ("co-planning", "co-delivery")
+    assert case.evidence_level == 2 and not case.evidence_confirmed
+    assert case.proposal["title"] == "Friends of Riverside Park"
+    assert [p.slug for p in case.phases.all()] == ["co-design", "co-deliver"]
+    assert case.submitter_email == "alex@newport.example"
+    assert ModerationEvent.objects.get().action == "submit"
+    done = client.get(reverse("submit_done"))
+    assert case.reference in done.content.decode()
+    tracking_url = done.context["tracking_url"]
+    assert "/track/" in tracking_url
+    assert mail.outbox[0].to == ["alex@newport.example"]
+    assert case.reference in mail.outbox[0].subject
+    assert tracking_url.split("testserver")[1] in mail.outbox[0].body
+    assert client.get(tracking_url).status_code == 200
+
+
+def test_the_matrix_cell_is_shown_before_moving_on(client, vocabularies):
+    client.post(reverse("submit_step", args=["who"]), ANSWERS["who"])
+    body = client.get(reverse("submit_step", args=["participation"])).content.decode()
+    assert "Your answers place this service in: Full user/professional co-production" in body
+    assert reverse("case_detail", args=["caterham-barracks-community-trust"]) in body
+
+
+@pytest.mark.parametrize("planning, delivery", [("professional", "professional"), ("community", "professional")])
+def test_refused_combinations_are_explained_and_keep_the_answers(client, vocabularies, planning, delivery):
+    response = client.post(reverse("submit_step", args=["who"]), {"planning": planning, "delivery": delivery})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "There is a problem" in body
+    assert v.MATRIX[planning, delivery].note.split(":")[0] in body
+    assert f'value="{planning}"' in body and "checked" in body
+    assert Case.objects.count() == 0
+
+
+def test_errors_keep_everything_typed_and_are_summarised(client, vocabularies):
+    data = {**ANSWERS["about"], "title": "", "end_year": "2001"}
+    response = client.post(reverse("submit_step", args=["about"]), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="#id_title"' in body
+    assert "Enter the name of the service or initiative." in body
+    assert "Residents and rangers redesigned" in body
+    assert "Leave the end year empty if it is still running." in body
+
+
+def test_back_button_shows_saved_answers(client, vocabularies):
+    client.post(reverse("submit_step", args=["about"]), ANSWERS["about"])
+    body = client.get(reverse("submit_step", args=["about"])).content.decode()
+    assert "Friends of Riverside Park" in body
+
+
+def test_check_page_sends_back_to_the_first_missing_step(client, vocabularies):
+    client.post(reverse("submit_step", args=["who"]), ANSWERS["who"])
+    response = client.get(reverse("submit_check"))
+    assert response.url == reverse("submit_step", args=["participation"])
+
+
+def test_a_source_is_required(client, vocabularies):
+    rows = {**ROWS, "outcomes-0-statement": "Better", "outcomes-0-benefit_group": "citizens"}
+    response = client.post(reverse("submit_step", args=["outcomes"]), rows)
+    assert response.status_code == 200
+    assert "Give at least 1 source" in response.content.decode()
+
+
+def test_honeypot_refuses_politely_and_creates_nothing(client, vocabularies):
+    fill_in(client)
+    response = client.post(reverse("submit_check"), {"website": "http://spam.example"})
+    assert response.status_code == 400
+    assert "could not be sent" in response.content.decode()
+    assert Case.objects.count() == 0
+
+
+def test_too_fast_refuses_and_keeps_the_answers(client, vocabularies, settings):
+    settings.SUBMISSION_MIN_SECONDS = 3600
+    fill_in(client)
+    response = send(client)
+    assert response.status_code == 400
+    assert Case.objects.count() == 0
+    settings.SUBMISSION_MIN_SECONDS = 0
+    assert send(client).status_code == 302
+    assert Case.objects.count() == 1
+
+
+def test_rate_limit_refuses_with_429_and_creates_nothing(client, vocabularies, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.SUBMISSION_RATE = "2/h"
+    for _ in range(2):
+        fill_in(client)
+        assert send(client).status_code == 302
+    fill_in(client)
+    response = send(client)
+    assert response.status_code == 429
+    assert Case.objects.count() == 2
+    cache.clear()
+
+
+def test_a_failing_mail_server_loses_nothing(
+    client, vocabularies, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("catalogue.services.send_mail", broken)
+    fill_in(client)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = send(client)
+    assert callbacks, "the e-mails are sent after the commit"
+    assert response.status_code == 302
+    assert Case.objects.get().status == "submitted"
+    assert client.get(reverse("submit_done")).status_code == 200
+
+
+def test_contact_details_never_appear_publicly(client, vocabularies, django_user_model):
+    from catalogue import services
+
+    fill_in(client)
+    send(client)
+    case = Case.objects.get()
+    services.case_publish(case=case, actor=django_user_model.objects.create(username="ed"))
+    for url in ["/", "/cases/", case.get_absolute_url(), "/cases/?q=riverside", "/guide/", "/matrix/"]:
+        body = client.get(url).content.decode()
+        assert "alex@newport.example" not in body and "Alex Officer" not in body, url
+
+
+def test_tracking_link_is_unguessable_and_404_otherwise(client, db):
+    assert client.get("/track/not-a-real-token/").status_code == 404
+    assert client.get("/track/" + "x" * 500 + "/").status_code == 404
+
+
+def test_problem_report_is_saved_for_editors(client, make_case):
+    case = make_case()
+    response = client.post(reverse("report_problem", args=[case.slug]), {"reason": "source", "details": "The link is broken."})
+    assert response.status_code == 302
+    report = ProblemReport.objects.get()
+    assert report.case == case and report.details == "The link is broken."
+
+
+def test_problem_report_spam_guards(client, make_case, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    case = make_case()
+    url = reverse("report_problem", args=[case.slug])
+    assert client.post(url, {"reason": "other", "details": "x", "website": "spam"}).status_code == 400
+    settings.REPORT_RATE = "1/h"
+    assert client.post(url, {"reason": "other", "details": "first"}).status_code == 302
+    assert client.post(url, {"reason": "other", "details": "second"}).status_code == 429
+    assert ProblemReport.objects.count() == 1
+    cache.clear()
+
+
+def test_problem_report_only_for_published_cases(client, make_case):
+    case = make_case(status="submitted")
+    assert client.get(reverse("report_problem", args=[case.slug])).status_code == 404
