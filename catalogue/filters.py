@@ -120,7 +120,10 @@ class CaseFilter(django_filters.FilterSet):
         return chosen or ("relevance" if self.searching else "newest")
 
     def sorted_qs(self):
-        return self.qs.order_by(*ORDERINGS[self.sort])
+        queryset = self.qs
+        if self.sort == "relevance":
+            queryset = search.with_rank(queryset, self.form.cleaned_data["q"])
+        return queryset.order_by(*ORDERINGS[self.sort])
 
     def filter_except(self, excluded):
         """The queryset with every valid parameter applied except `excluded` (for facet counts)."""

@@ -12,7 +12,7 @@ database's schema: `install_search_index` creates the right one after every
 import re
 
 from django.db import connection
-from django.db.models import F, FloatField, Value
+from django.db.models import FloatField, Value
 from django.db.models.expressions import Expression, RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -143,29 +143,43 @@ def _fts5_query(q):
 
 
 def search(queryset, q):
-    """Cases matching the query, annotated with `search_rank` (higher is better)."""
+    """Cases matching the query (a filter only: cheap enough for facet-count subqueries)."""
     q = clean_query(q)
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
-
-        vector = CaseSQL("{case}.search_vector", output_field=SearchVectorField())
-        query = SearchQuery(q, search_type="websearch", config="english")
-        return queryset.alias(search_vector=vector).filter(search_vector=query).annotate(
-            search_rank=SearchRank(F("search_vector"), query)
-        )
+        vector, query = _postgres_terms(q)
+        return queryset.alias(search_vector=vector).filter(search_vector=query)
     fts_query = _fts5_query(q)
     if not fts_query:
-        return queryset.annotate(search_rank=Value(0.0, output_field=FloatField())).none()
-    matches = RawSQL(
-        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts_query]
+        return queryset.none()
+    matches = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts_query])
+    return queryset.filter(id__in=matches)
+
+
+def with_rank(queryset, q):
+    """The queryset annotated with `search_rank` (higher is better), for ordering by relevance."""
+    q = clean_query(q)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchRank
+
+        vector, query = _postgres_terms(q)
+        return queryset.annotate(search_rank=SearchRank(vector, query))
+    fts_query = _fts5_query(q)
+    if not fts_query:
+        return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
+    # A join, not a correlated subquery: FTS5 would re-run the match for every row.
+    return queryset.extra(  # noqa: S610 - fixed SQL, the query is a bound parameter
+        tables=[FTS_TABLE],
+        where=[f"{FTS_TABLE}.rowid = catalogue_case.id", f"{FTS_TABLE} MATCH %s"],
+        params=[fts_query],
+        select={"search_rank": SQLITE_RANK},
     )
-    rank = CaseSQL(
-        f"(SELECT {SQLITE_RANK} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-        f"AND {FTS_TABLE}.rowid = {{case}}.id)",
-        [fts_query],
-        output_field=FloatField(),
-    )
-    return queryset.filter(id__in=matches).annotate(search_rank=rank)
+
+
+def _postgres_terms(q):
+    from django.contrib.postgres.search import SearchQuery, SearchVectorField
+
+    vector = CaseSQL("{case}.search_vector", output_field=SearchVectorField())
+    return vector, SearchQuery(q, search_type="websearch", config="english")
 
 
 def add_headlines(cases, q):

@@ -255,7 +255,7 @@ def _query_count(client, url):
 LIST_QUERIES = 14
 # PostgreSQL computes highlighted snippets for the page in one more query.
 SEARCH_QUERIES = 15 if connection.vendor == "postgresql" else 14
-CASE_QUERIES = 9
+CASE_QUERIES = 12
 
 
 def test_query_counts_are_pinned_and_do_not_grow(client, make_case, settings):
