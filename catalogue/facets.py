@@ -8,8 +8,10 @@ count beside an option is the number of results after choosing it. One query
 per facet, whatever the number of cases or the page size.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django_countries import countries
 
@@ -52,9 +54,51 @@ def _value_counts(cases, column):
     return dict(cases.order_by().values_list(column).annotate(n=Count("id")))
 
 
+VERSION_KEY = "catalogue:version"
+CACHE_SECONDS = 600
+
+
+def catalogue_version():
+    """A number that changes whenever any case changes: part of every cached count's key."""
+    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+
+
+def bump_catalogue_version(**kwargs):
+    """Invalidate every cached count (connected to case saves; called after bulk writes)."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 1, timeout=None)
+
+
+def cached(name, params, compute):
+    """`compute()`, cached until the catalogue changes (or for ten minutes at most)."""
+    key = f"catalogue:{name}:{catalogue_version()}:{hashlib.sha256(repr(params).encode()).hexdigest()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def _normal(value):
+    if hasattr(value, "__iter__") and not isinstance(value, str):
+        return sorted(str(getattr(item, "slug", item)) for item in value)
+    return str(value)
+
+
 def facet_counts(filterset):
-    """All facets of the list, with counts, for the filterset's current parameters."""
+    """All facets of the list, with counts, for the filterset's current parameters (cached)."""
     filterset.is_valid()
+    params = sorted(
+        (name, _normal(filterset.form.cleaned_data.get(name)))
+        for name in filterset.filters
+        if name != "sort" and filterset.is_valid_field(name)
+    )
+    return cached("facets", params, lambda: _facet_counts(filterset))
+
+
+def _facet_counts(filterset):
     data = filterset.form.cleaned_data
     selected = {name: data.get(name) for name in filterset.FACETS if filterset.is_valid_field(name)}
 

@@ -15,7 +15,7 @@ SORTS = {
     "evidence": "Strongest evidence first",
 }
 ORDERINGS = {
-    "newest": ["-published_at", "title", "id"],
+    "newest": ["-published_at", "-id"],
     "title": ["title", "id"],
     "evidence": ["-evidence_level", "title", "id"],
     "relevance": ["-search_rank", "title", "id"],

@@ -342,6 +342,10 @@ class Case(models.Model):
             models.Index(fields=["status", "country"]),
             models.Index(fields=["status", "start_year"]),
             models.Index(fields=["status", "submitted_at"]),
+            # One index per sort order of the list, so deep pages walk an index.
+            models.Index(fields=["status", "-published_at", "-id"], name="case_newest"),
+            models.Index(fields=["status", "title", "id"], name="case_by_title"),
+            models.Index(fields=["status", "-evidence_level", "title", "id"], name="case_by_evidence"),
         ]
 
     def __str__(self):

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from catalogue import search
 from catalogue import vocabulary as v
-from catalogue.facets import chips, facet_counts
+from catalogue.facets import cached, chips, facet_counts
 from catalogue.filters import SORTS, CaseFilter
 from catalogue.models import Case
 
@@ -27,15 +27,16 @@ def matrix_context(counts=None):
 def home(request):
     """What co-production is, the matrix with live counts, and the newest cases."""
     published = Case.objects.published()
-    newest = published.for_listing().order_by("-published_at", "title")[:6]
-    phase_counts = published.phase_counts()
+    newest = published.for_listing().order_by("-published_at", "-id")[:6]
+    phase_counts = cached("phase-counts", None, published.phase_counts)
+    cell_counts = cached("cell-counts", None, published.cell_counts)
     return render(
         request,
         "catalogue/home.html",
         {
             "newest": newest,
             "phases": [(phase, phase_counts.get(phase.value, 0)) for phase in v.Phase],
-            **matrix_context(published.cell_counts()),
+            **matrix_context(cell_counts),
         },
     )
 

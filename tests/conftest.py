@@ -26,6 +26,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no cached counts and no rate-limit history."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def vocabularies(db):
     call_command("loaddata", str(ROOT / "fixtures" / "vocabularies.json"), verbosity=0)

@@ -276,3 +276,18 @@ def test_facet_counts_agree_with_the_filterset(catalogue):
     facets = {f.name: f for f in facet_counts(filterset)}
     assert {o.value: o.count for o in facets["type"].options} == {"individual": 2, "collective": 3}
     assert {o.value: o.count for o in facets["phase"].options}["co-assess"] == 1
+
+
+def test_cached_counts_change_when_a_case_is_published(client, make_case, django_user_model):
+    from catalogue import services
+
+    make_case(slug="one", phases=["co-design"])
+    first = client.get("/cases/?type=individual")
+    phase = {f.name: f for f in first.context["facets"]}["phase"]
+    assert {o.value: o.count for o in phase.options}["co-design"] == 1
+    waiting = make_case(slug="two", phases=["co-design"], status="submitted")
+    services.case_publish(case=waiting, actor=django_user_model.objects.create(username="ed"))
+    second = client.get("/cases/?type=individual")
+    phase = {f.name: f for f in second.context["facets"]}["phase"]
+    assert {o.value: o.count for o in phase.options}["co-design"] == 2
+    assert "2 case" in client.get("/").content.decode()
