@@ -87,15 +87,24 @@ def _normal(value):
     return str(value)
 
 
-def facet_counts(filterset):
-    """All facets of the list, with counts, for the filterset's current parameters (cached)."""
+def filter_params(filterset):
+    """The filterset's valid parameters in a normal form, as a cache key."""
     filterset.is_valid()
-    params = sorted(
+    return sorted(
         (name, _normal(filterset.form.cleaned_data.get(name)))
         for name in filterset.filters
         if name != "sort" and filterset.is_valid_field(name)
     )
-    return cached("facets", params, lambda: _facet_counts(filterset))
+
+
+def match_count(filterset):
+    """How many cases the parameters give (cached)."""
+    return cached("count", filter_params(filterset), filterset.qs.count)
+
+
+def facet_counts(filterset):
+    """All facets of the list, with counts, for the filterset's current parameters (cached)."""
+    return cached("facets", filter_params(filterset), lambda: _facet_counts(filterset))
 
 
 def _facet_counts(filterset):

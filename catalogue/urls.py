@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
@@ -19,3 +20,12 @@ urlpatterns = [
     path("track/<str:token>/edit/", submission.track_edit, name="track_edit"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCHMARK:
+    from catalogue import benchmark
+
+    urlpatterns += [
+        path("bench/b0/", benchmark.b0),
+        path("bench/b1/list/", benchmark.b1_list),
+        path("bench/b1/case/", benchmark.b1_case),
+    ]

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from catalogue import search
 from catalogue import vocabulary as v
-from catalogue.facets import cached, chips, facet_counts
+from catalogue.facets import cached, chips, facet_counts, match_count
 from catalogue.filters import SORTS, CaseFilter
 from catalogue.models import Case
 
@@ -45,7 +45,7 @@ def case_list(request):
     """Published cases, filtered on every dimension at once, searched, sorted and paginated."""
     filterset = CaseFilter(request.GET, queryset=Case.objects.published())
     notices = filterset.error_messages()
-    page = paginate(request, filterset.sorted_qs().for_listing(), notices, count=filterset.qs.count)
+    page = paginate(request, filterset.sorted_qs().for_listing(), notices, count=lambda: match_count(filterset))
     if filterset.searching:
         page.object_list = search.add_headlines(page.object_list, filterset.form.cleaned_data["q"])
     facets = facet_counts(filterset)
@@ -127,16 +127,22 @@ def catalogue_citation(request, case):
 def matrix(request):
     """Bovaird's matrix explained cell by cell, with example cases and counts."""
     published = Case.objects.published()
-    counts = published.cell_counts()
+    counts = cached("cell-counts", None, published.cell_counts)
     cells = [
         {
             "cell": cell,
             "count": counts.get((cell.planning, cell.delivery), 0),
             "examples": []
             if cell.refused
-            else published.filter(planning=cell.planning, delivery=cell.delivery).order_by(
-                "-evidence_level", "title"
-            )[:3],
+            else cached(
+                "cell-examples",
+                cell.slug,
+                lambda cell=cell: list(
+                    published.filter(planning=cell.planning, delivery=cell.delivery).order_by(
+                        "-evidence_level", "title"
+                    )[:3]
+                ),
+            ),
         }
         for cell in v.MATRIX.values()
     ]
@@ -150,16 +156,28 @@ def matrix(request):
 def guide(request):
     """Every term of the classification in plain words, with examples from the catalogue."""
     published = Case.objects.published()
-    phase_counts = published.phase_counts()
+    phase_counts = cached("phase-counts", None, published.phase_counts)
     examples = {
-        phase.value: published.filter(phases__slug=phase.value).order_by("-evidence_level", "title")[:3]
+        phase.value: cached(
+            "phase-examples",
+            phase.value,
+            lambda phase=phase: list(
+                published.filter(phases__slug=phase.value).order_by("-evidence_level", "title")[:3]
+            ),
+        )
         for phase in v.Phase
     }
-    level_counts = dict(
-        published.order_by().values_list("evidence_level").annotate(n=Count("id"))
+    level_counts = cached(
+        "level-counts",
+        None,
+        lambda: dict(published.order_by().values_list("evidence_level").annotate(n=Count("id"))),
     )
-    type_counts = published.aggregate(
-        **{b.value: Count("id", filter=Q(**{b.value: True})) for b in v.Benefit}
+    type_counts = cached(
+        "type-counts",
+        None,
+        lambda: published.aggregate(
+            **{b.value: Count("id", filter=Q(**{b.value: True})) for b in v.Benefit}
+        ),
     )
     return render(
         request,

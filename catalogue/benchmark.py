@@ -1,0 +1,111 @@
+"""Baselines for `make bench`, served only when DJANGO_BENCHMARK is on.
+
+B0 returns a few bytes through the full middleware stack. B1 renders the real
+list and case templates from cases held in memory, with no database query:
+the ceiling the real pages are compared with.
+"""
+
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import render
+
+from catalogue import vocabulary as v
+from catalogue.facets import Facet, Option
+from catalogue.filters import SORTS, CaseFilter
+from catalogue.models import Activity, Case, CoProducer, Outcome, Phase, ServiceArea, Source
+from catalogue.views import matrix_context
+
+AREAS = [ServiceArea(id=i, slug=f"area-{i}", name=f"Service area {i}") for i in range(1, 15)]
+PRODUCERS = [CoProducer(id=i, slug=f"producer-{i}", name=f"Co-producer {i}") for i in range(1, 7)]
+PHASES = [Phase(id=i, slug=p.value) for i, p in enumerate(v.Phase, start=1)]
+
+
+def _case(n):
+    cell = [c for c in v.MATRIX.values() if not c.refused][n % 7]
+    case = Case(
+        id=n,
+        slug=f"in-memory-{n}",
+        title=f"In-memory case {n}: peer support in a city",
+        summary="Residents and staff plan and deliver a service together; " * 2,
+        description="A description of what happens and who takes part. " * 20,
+        country="GB",
+        locality="Bristol",
+        lead_organisations="Bristol City Council",
+        start_year=2015,
+        ongoing=True,
+        planning=cell.planning,
+        delivery=cell.delivery,
+        individual=True,
+        collective=n % 2 == 0,
+        evidence_level=n % 6,
+        evidence_rationale="Monitoring data show a change.",
+        status=v.Status.PUBLISHED,
+        published_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    phases = PHASES[: 1 + n % 3]
+    activity = Activity(id=n, slug=v.Activity.CO_PERFORMING.value)
+    activity.phase = PHASES[2]
+    case._prefetched_objects_cache = {
+        "phases": phases,
+        "service_areas": AREAS[:2],
+        "co_producers": PRODUCERS[:2],
+        "activities": [activity],
+        "outcomes": [Outcome(statement="More people took part.", figure="40%", benefit_group="citizens")],
+        "sources": [Source(citation="A report (2020).", kind="evaluation", year=2020, locator="p. 4")],
+    }
+    return case
+
+
+CASES = [_case(n) for n in range(1, 101)]
+
+
+def _facets():
+    facets = [Facet("phase", "Phase", [Option(p.value, p.label, 40, False) for p in v.Phase], True)]
+    for name, vocabulary in (("planning", v.Planning), ("delivery", v.Delivery)):
+        facets.append(Facet(name, vocabulary.QUESTION, [Option(t.value, t.label, 30, False) for t in vocabulary]))
+    facets.append(Facet("type", "Who benefits", [Option(b.value, b.label, 50, False) for b in v.Benefit]))
+    facets.append(
+        Facet("evidence_min", "Evidence at least", [Option(str(e.value), e.label, 20, False) for e in v.EvidenceLevel])
+    )
+    facets.append(Facet("area", "Service area", [Option(a.slug, a.name, 9, False) for a in AREAS], True))
+    facets.append(Facet("producer", "Co-producers", [Option(p.slug, p.name, 9, False) for p in PRODUCERS], True))
+    facets.append(Facet("country", "Country", [Option("GB", "United Kingdom", 100, False)]))
+    return facets
+
+
+FACETS = _facets()
+
+
+def b0(request):
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+def b1_list(request):
+    filterset = CaseFilter(QueryDict(), queryset=Case.objects.none())
+    page = Paginator(CASES, settings.CASES_PER_PAGE).page(1)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "facets": FACETS,
+        "chips": [],
+        "suggestions": [],
+        "notices": [],
+        "sorts": SORTS,
+        "sort_label": SORTS["newest"],
+    }
+    return render(request, "catalogue/case_list.html", context)
+
+
+def b1_case(request):
+    case = CASES[0]
+    context = {
+        "case": case,
+        "related": CASES[1:5],
+        "evidence_caveat": v.EVIDENCE_CAVEAT,
+        "catalogue_citation": "Co-production Case Catalogue (2024) ‘In-memory case’.",
+        **matrix_context(),
+    }
+    return render(request, "catalogue/case_detail.html", context)
