@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.db.models import Count, Q
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, QueryDict
+from django.shortcuts import render
 
 from catalogue import search
 from catalogue import vocabulary as v
-from catalogue.facets import cached, chips, facet_counts, match_count
+from catalogue.facets import cached, chips, facet_counts, filter_params, match_count
 from catalogue.filters import SORTS, CaseFilter
 from catalogue.models import Case
 
@@ -45,7 +45,8 @@ def case_list(request):
     """Published cases, filtered on every dimension at once, searched, sorted and paginated."""
     filterset = CaseFilter(request.GET, queryset=Case.objects.published())
     notices = filterset.error_messages()
-    page = paginate(request, filterset.sorted_qs().for_listing(), notices, count=lambda: match_count(filterset))
+    page = paginate(request, filterset.sorted_qs(), notices, count=lambda: match_count(filterset))
+    page.object_list = page_cases(filterset, page)
     if filterset.searching:
         page.object_list = search.add_headlines(page.object_list, filterset.form.cleaned_data["q"])
     facets = facet_counts(filterset)
@@ -64,6 +65,15 @@ def case_list(request):
             "sort_label": SORTS[filterset.sort],
         },
     )
+
+
+def page_cases(filterset, page):
+    """The cases on the page. Which ids a page holds is cached until the catalogue changes, so a
+    repeated search or deep page costs one query by primary key, not a new ranking."""
+    key = (filter_params(filterset), filterset.sort, page.number, settings.CASES_PER_PAGE)
+    ids = cached("page", key, lambda: list(page.object_list.values_list("id", flat=True)))
+    cases = Case.objects.filter(id__in=ids).for_listing().in_bulk()
+    return [cases[i] for i in ids if i in cases]
 
 
 def loosening(chosen, limit=5):
@@ -102,8 +112,10 @@ def paginate(request, queryset, notices, count=None):
 
 def case_detail(request, slug):
     """One published case; anything unpublished is 404."""
-    case = get_object_or_404(Case.objects.published().for_page(), slug=slug)
-    related = Case.objects.published().related_to(case)
+    case = cached("case", slug, lambda: Case.objects.published().for_page().filter(slug=slug).first())
+    if case is None:
+        raise Http404("No published case has this address")
+    related = cached("related", slug, lambda: Case.objects.published().related_to(case))
     return render(
         request,
         "catalogue/case_detail.html",

@@ -252,9 +252,9 @@ def _query_count(client, url):
     return len(queries)
 
 
-LIST_QUERIES = 14
+LIST_QUERIES = 15
 # PostgreSQL computes highlighted snippets for the page in one more query.
-SEARCH_QUERIES = 15 if connection.vendor == "postgresql" else 14
+SEARCH_QUERIES = 16 if connection.vendor == "postgresql" else 15
 CASE_QUERIES = 12
 
 
@@ -267,6 +267,14 @@ def test_query_counts_are_pinned_and_do_not_grow(client, make_case, settings):
     settings.CASES_PER_PAGE = 50
     many = [_query_count(client, "/cases/"), _query_count(client, "/cases/?q=gardens"), _query_count(client, "/cases/many-1/")]
     assert few == many == [LIST_QUERIES, SEARCH_QUERIES, CASE_QUERIES]
+
+
+def test_repeated_pages_are_served_from_the_cache(client, make_case):
+    make_case(slug="x", title="Gardens")
+    first = [_query_count(client, u) for u in ("/cases/?q=gardens", "/cases/x/")]
+    again = [_query_count(client, u) for u in ("/cases/?q=gardens", "/cases/x/")]
+    assert again[0] < first[0] and again[1] < first[1]
+    assert again[1] == 0 and again[0] <= 4
 
 
 def test_facet_counts_agree_with_the_filterset(catalogue):
