@@ -34,6 +34,11 @@ class Facet:
     label: str
     options: list = field(default_factory=list)
     multiple: bool = False
+    short: str = ""
+
+    @property
+    def chip_label(self):
+        return self.short or self.label
 
     @property
     def selected(self):
@@ -135,7 +140,7 @@ def _facet_counts(filterset):
             multiple=True,
         )
     )
-    for name, vocabulary in (("planning", v.Planning), ("delivery", v.Delivery)):
+    for name, vocabulary, short in (("planning", v.Planning, "Planned by"), ("delivery", v.Delivery, "Delivered by")):
         counts = _value_counts(base(name), name)
         facets.append(
             Facet(
@@ -145,6 +150,7 @@ def _facet_counts(filterset):
                     Option(t.value, t.label, counts.get(t.value, 0), t.value in chosen(name), t.description)
                     for t in vocabulary
                 ],
+                short=short,
             )
         )
     type_counts = base("type").aggregate(
@@ -222,7 +228,7 @@ def chips(facets, filterset):
         for option in facet.selected:
             without = params.copy()
             without.setlist(facet.name, [x for x in params.getlist(facet.name) if x != option.value])
-            result.append(Chip(f"{facet.label}: {option.label}", without.urlencode()))
+            result.append(Chip(f"{facet.chip_label}: {option.label}", without.urlencode()))
     for name, label in (("q", "Search"), ("year_from", "From"), ("year_to", "Until")):
         if filterset.is_valid_field(name) and filterset.form.cleaned_data.get(name) not in (None, ""):
             without = params.copy()

@@ -336,9 +336,9 @@ MATRIX = {
             "Professionals plan the service and professionals deliver it. Citizens only receive it, "
             "so this is not co-production.",
             refused=True,
-            note="Not co-production: a case must involve service users or communities in planning "
-            "or in delivery. If citizens took part in planning, choose co-planning; if they help "
-            "deliver it, choose co-delivery.",
+            note="This is traditional professional provision, not co-production: citizens must "
+            "take part in planning or in delivery. If service users or residents helped plan or "
+            "design it, say so in the first question; if they help deliver it, say so in the second.",
         ),
         Cell(
             "professional",
@@ -393,9 +393,10 @@ MATRIX = {
             "A service planned with no professional input but delivered by professionals alone "
             "is an impossible combination in Bovaird's matrix.",
             refused=True,
-            note="This combination is impossible: if the community planned the service and "
-            "professionals deliver it, professionals had a say in how it runs. Choose co-planning "
-            "for who planned it, or say that users or the community help deliver it.",
+            note="This combination is not possible: if only professional staff deliver a service "
+            "the community planned, the professionals shape how it runs, so it was planned together. "
+            "Choose “together with professionals” in the first question, or say in the second that "
+            "users or volunteers help deliver it.",
         ),
         Cell(
             "community",
