@@ -1,0 +1,137 @@
+"""axe-core in a real Chromium on every page type: no serious or critical violations,
+and the filters and the submission form work with the keyboard alone."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from catalogue import services
+from tests.browser import chromium
+from tests.conftest import case_doc
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]})
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def site(live_server, seed_catalogue, django_user_model, settings):
+    settings.SUBMISSION_MIN_SECONDS = 0
+    doc = case_doc()
+    doc.pop("slug")
+    case, token = services.case_submit(document=doc, contact=services.Contact(name="A", email="a@example.org"))
+    services.case_request_changes(case=case, actor=None, reason="Please add a figure.")
+    user = django_user_model.objects.create_user("editor", "e@example.org", "a-long-editor-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return live_server.url, token
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/cases/",
+    "/cases/?phase=co-deliver&type=collective&q=village",
+    "/cases/?q=nothingmatchesthis",
+    "/cases/?evidence_min=abc&page=999",
+    "/cases/tackley-village-shop/",
+    "/cases/tackley-village-shop/report/",
+    "/matrix/",
+    "/guide/",
+    "/submit/",
+    "/submit/who/",
+    "/submit/about/",
+    "/submit/outcomes/",
+]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_public_pages_have_no_serious_violations(site, width):
+    base, token = site
+    found = {}
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in [*PUBLIC_PAGES, f"/track/{token}/"]:
+            page.goto(base + path)
+            if problems := violations(page):
+                found[path] = problems
+        # Pages showing errors: a refused combination and an empty required step.
+        page.goto(base + "/submit/who/")
+        page.get_by_label("Paid professional staff only").check()
+        page.get_by_role("button", name="Save and continue").click()
+        if problems := violations(page):
+            found["submit/who with errors"] = problems
+        page.goto(base + "/cases/tackley-village-shop/report/")
+        page.get_by_role("button", name="Send report").click()
+        if problems := violations(page):
+            found["report with errors"] = problems
+    assert not found, found
+
+
+def test_editor_pages_have_no_serious_violations(site):
+    base, _ = site
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(base + "/admin/login/")
+        assert not violations(page)
+        page.get_by_label("Username").fill("editor")
+        page.get_by_label("Password").fill("a-long-editor-password")
+        page.get_by_role("button", name="Log in").click()
+        page.goto(base + "/admin/catalogue/case/?queue=all")
+        assert page.locator("#result_list").count() == 1
+        assert not violations(page)
+
+
+def test_filters_work_with_the_keyboard_alone(site):
+    base, _ = site
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(base + "/cases/")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        page.keyboard.press("Enter")
+        page.locator("#id_q").focus()
+        page.keyboard.type("village")
+        page.locator("#f-planning-co-planning").focus()
+        page.keyboard.press("Space")
+        page.locator("button.button", has_text="Apply filters").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/cases/?**")
+        assert "planning=co-planning" in page.url and "q=village" in page.url
+        assert "tackley-village-shop" in page.content()
+        chip = page.locator(".chip", has_text="Planned by")
+        chip.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: "planning=co-planning" not in url)
+        assert page.locator(".chip").count() == 1
+
+
+def test_submission_form_works_with_the_keyboard_alone(site):
+    base, _ = site
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(base + "/submit/who/")
+        page.locator("#id_planning_1").focus()
+        page.keyboard.press("Space")
+        page.locator("#id_delivery_1").focus()
+        page.keyboard.press("Space")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/submit/participation/")
+        assert "Full user/professional co-production" in page.content()
+        # An error summary link moves focus to the field it names.
+        page.keyboard.press("Tab")
+        page.locator("button.button").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        link = page.locator(".error-summary a").first
+        link.focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate("location.hash") == "#id_phases_0"
