@@ -1,0 +1,122 @@
+"""Generated and hostile input: no request to any public endpoint gives a server error."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalogue import vocabulary as v
+
+pytestmark = pytest.mark.django_db
+
+FUZZ = settings(
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+NASTY = [
+    "\x00",
+    "a\x00b",
+    "x" * 10_000,
+    '"unbalanced',
+    "((( ))) AND OR NOT",
+    "-",
+    "*",
+    "NEAR(a b)",
+    "title:foo",
+    "שלום עולם",
+    "\u202eevil\u202c",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "%",
+    "\\",
+    "9" * 40,
+    "-9" * 20,
+    "1e309",
+    "NaN",
+    "ＡＢＣ",
+    "😀",
+]
+PARAMS = ["q", "phase", "planning", "delivery", "type", "evidence_min", "area", "country", "producer",
+          "year_from", "year_to", "sort", "page", "unknown"]
+VALID = {
+    "phase": v.Phase.values,
+    "planning": v.Planning.values,
+    "delivery": v.Delivery.values,
+    "type": v.Benefit.values,
+    "evidence_min": [str(n) for n in range(6)],
+    "area": ["health", "housing", "older-people"],
+    "country": ["GB", "BR", "FR"],
+    "producer": ["citizens", "volunteers"],
+    "sort": ["relevance", "newest", "title", "evidence"],
+    "page": ["1", "2"],
+    "year_from": ["1990", "2004"],
+    "year_to": ["2001", "2020"],
+    "q": ["village", "budget", '"village shop"', "care -home"],
+}
+value = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(max_size=60),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.sampled_from(sorted({x for values in VALID.values() for x in values})),
+)
+query = st.lists(st.tuples(st.sampled_from(PARAMS), value), max_size=8)
+
+
+@pytest.fixture
+def catalogue(seed_catalogue):
+    return seed_catalogue
+
+
+@FUZZ
+@given(params=query)
+def test_case_list_never_fails(client, catalogue, params):
+    response = client.get("/cases/", params)
+    assert response.status_code in (200, 400), params
+
+
+@FUZZ
+@given(q=st.one_of(st.sampled_from(NASTY), st.text(max_size=300)))
+def test_search_never_fails(client, catalogue, q):
+    assert client.get("/cases/", {"q": q}).status_code == 200
+
+
+@FUZZ
+@given(slug=st.one_of(st.sampled_from(["tackley-village-shop", "villa-family"]), st.text(max_size=80)))
+def test_case_pages_never_fail(client, catalogue, slug):
+    from urllib.parse import quote
+
+    response = client.get("/cases/" + quote(slug, safe="") + "/")
+    assert response.status_code in (200, 301, 404), slug
+
+
+STEP_FIELDS = {
+    "who": ["planning", "delivery"],
+    "participation": ["phases", "activities", "benefits"],
+    "evidence": ["statements", "direction", "design", "independent", "rationale"],
+    "about": ["title", "summary", "description", "country", "service_areas", "co_producers", "start_year", "end_year", "ongoing"],
+    "outcomes": ["outcomes-TOTAL_FORMS", "outcomes-INITIAL_FORMS", "sources-TOTAL_FORMS", "sources-0-citation", "sources-0-kind", "sources-0-year", "sources-0-url"],
+    "contact": ["name", "email", "organisation"],
+}
+
+
+@FUZZ
+@given(step=st.sampled_from(sorted(STEP_FIELDS)), data=st.data())
+def test_submission_steps_never_fail(client, vocabularies, step, data):
+    fields = STEP_FIELDS[step] + ["website", "return", "unexpected"]
+    post = data.draw(st.dictionaries(st.sampled_from(fields), value, max_size=len(fields)))
+    response = client.post(f"/submit/{step}/", post)
+    assert response.status_code in (200, 302, 400), (step, post)
+    assert client.get("/submit/check/").status_code in (200, 302)
+
+
+@FUZZ
+@given(post=st.dictionaries(st.sampled_from(["reason", "details", "email", "website"]), value, max_size=4))
+def test_problem_reports_never_fail(client, catalogue, post, settings):
+    settings.REPORT_RATE = "100000/h"
+    response = client.post("/cases/tackley-village-shop/report/", post)
+    assert response.status_code in (200, 302, 400, 429), post
+
+
+@pytest.mark.parametrize("path", ["/track/%00/", "/track/" + "a" * 5000 + "/", "/submit/nonsense/", "/cases/%E2%80%AE/"])
+def test_odd_paths_are_not_found(client, db, path):
+    assert client.get(path).status_code == 404
