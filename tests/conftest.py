@@ -27,6 +27,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def browser_event_loop(request, monkeypatch):
+    """Playwright's sync API runs an event loop in the test thread; the test's own database
+    reads there are still synchronous, so Django's async guard is lifted for browser tests only."""
+    if "browser" in request.keywords:
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with no cached counts and no rate-limit history."""
     from django.core.cache import cache

@@ -1,7 +1,5 @@
 """The whole editorial journey in a real browser: submit, request changes, resubmit, publish."""
 
-import os
-
 import pytest
 from django.contrib.auth.models import Group
 
@@ -9,7 +7,6 @@ from catalogue.models import Case
 from tests.browser import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture

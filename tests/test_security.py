@@ -30,6 +30,7 @@ SECURITY_SETTINGS = [
 
 def test_check_deploy_is_clean_under_production_settings():
     env = {**os.environ, **PRODUCTION_ENV}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True,
