@@ -1,13 +1,140 @@
-"""Reading and writing case documents as files (JSON or CSV)."""
+"""Case documents as files: JSON, and CSV with one row per case.
 
+The CSV columns are defined once here (`COLUMNS`); the writer, the reader, the
+open-data exports and the codebook all use them. Lists are joined with `|`;
+outcomes and sources are JSON text in one column each, so a round trip is exact.
+"""
+
+import csv
+import io
 import json
 from pathlib import Path
 
+from catalogue.interchange import EVIDENCE_FIELDS
+
+LIST_SEPARATOR = "|"
+# A spreadsheet runs a cell beginning with one of these as a formula: prefix it with '.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _column(name, kind, meaning):
+    return {"name": name, "kind": kind, "meaning": meaning}
+
+
+COLUMNS = [
+    _column("slug", "text", "Stable identifier; the case's address is /cases/<slug>/."),
+    _column("title", "text", "Name of the practice or initiative."),
+    _column("summary", "text", "One or two sentences."),
+    _column("description", "text", "Full description; paragraphs separated by a blank line."),
+    _column("country", "ISO 3166-1 alpha-2", "Country where it happens."),
+    _column("locality", "text", "Town, city or region."),
+    _column("lead_organisations", "text", "Lead organisation(s)."),
+    _column("service_areas", "slugs joined by |", "Service areas (see the vocabulary)."),
+    _column("co_producers", "slugs joined by |", "Who co-produces alongside professionals."),
+    _column("phases", "slugs joined by |", "Phases in which citizens take part."),
+    _column("activities", "slugs joined by |", "Optional sub-activities under the phases."),
+    _column("planning", "slug", "Who planned the service (matrix rows)."),
+    _column("delivery", "slug", "Who delivers it (matrix columns)."),
+    _column("benefits", "slugs joined by |", "Type: individual and/or collective."),
+    _column("evidence_level", "integer 0-5", "Strength of evidence that the practice causes its outcomes."),
+    _column("evidence_direction", "slug", "Direction of the findings."),
+    _column("evaluation_design", "slug", "How it was evaluated."),
+    _column("independent_evaluation", "true/false", "Whether an independent evaluation exists."),
+    _column("evidence_rationale", "text", "Why this evidence level, and no higher."),
+    _column("evidence_confirmed", "true/false", "Whether an editor has confirmed the level."),
+    _column("start_year", "year or empty", "Year it started."),
+    _column("end_year", "year or empty", "Year it ended; empty when ongoing or unknown."),
+    _column("ongoing", "true/false", "Still running."),
+    _column("outcomes", "JSON list", "Outcomes: [{statement, figure, benefit_group}]."),
+    _column("costs", "text", "Costs and savings."),
+    _column("lessons", "text", "Obstacles and lessons."),
+    _column("level", "slug or empty", "Needham and Carr's level of co-production."),
+    _column("scenario", "slug or empty", "Substitutive or additive."),
+    _column("driver", "slug or empty", "Main driver: governance or logistical."),
+    _column("sources", "JSON list", "Sources: [{citation, year, url, kind, locator}]."),
+    _column("status", "slug", "Moderation status (open data holds published cases only)."),
+]
+COLUMN_NAMES = [c["name"] for c in COLUMNS]
+LISTS = {"service_areas", "co_producers", "phases", "activities", "benefits"}
+JSON_COLUMNS = {"outcomes", "sources"}
+BOOLEANS = {"independent_evaluation", "evidence_confirmed", "ongoing"}
+INTEGERS = {"evidence_level", "start_year", "end_year"}
+EVIDENCE_COLUMNS = {attr: key for key, attr in EVIDENCE_FIELDS.items()}
+
+
+def _neutralise(text):
+    # A leading ' is itself escaped the same way, so that reading undoes this exactly.
+    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
+
+
+def _restore(text):
+    return text[1:] if text.startswith("'") else text
+
+
+def row_from_document(doc):
+    """A document as a CSV row (a dict of strings)."""
+    flat = {**doc, **{attr: doc["evidence"][key] for attr, key in EVIDENCE_COLUMNS.items()}}
+    row = {}
+    for name in COLUMN_NAMES:
+        value = flat.get(name)
+        if name in LISTS:
+            text = LIST_SEPARATOR.join(value or [])
+        elif name in JSON_COLUMNS:
+            text = json.dumps(value or [], ensure_ascii=False)
+        elif name in BOOLEANS:
+            text = "true" if value else "false"
+        else:
+            text = "" if value is None else str(value)
+        row[name] = _neutralise(text)
+    return row
+
+
+def document_from_row(row):
+    """A CSV row as a document; values that cannot be read are passed on for validation to reject."""
+    row = {name: _restore(row.get(name) or "") for name in COLUMN_NAMES if name in row}
+    doc, evidence = {}, {}
+    for name, text in row.items():
+        if name in LISTS:
+            value = [s for s in text.split(LIST_SEPARATOR) if s]
+        elif name in JSON_COLUMNS:
+            try:
+                value = json.loads(text) if text else []
+            except json.JSONDecodeError:
+                value = text  # rejected by validation with the row and field
+        elif name in BOOLEANS:
+            value = text.strip().lower() in {"true", "1", "yes"}
+        elif name in INTEGERS:
+            value = int(text) if text.strip().lstrip("-").isdigit() else (text or None)
+        else:
+            value = text
+        if name in EVIDENCE_COLUMNS:
+            evidence[EVIDENCE_COLUMNS[name]] = value
+        else:
+            doc[name] = value
+    doc["evidence"] = evidence
+    return doc
+
+
+def write_csv(docs, stream):
+    writer = csv.DictWriter(stream, fieldnames=COLUMN_NAMES, lineterminator="\r\n")
+    writer.writeheader()
+    for doc in docs:
+        writer.writerow(row_from_document(doc))
+
+
+def read_csv(stream):
+    reader = csv.DictReader(stream)
+    missing = {"slug", "title"} - set(reader.fieldnames or [])
+    if missing:
+        raise ValueError(f"the CSV header lacks the column(s) {', '.join(sorted(missing))}")
+    return [document_from_row(row) for row in reader]
+
 
 def read_documents(path):
-    """The list of case documents in a JSON file."""
+    """The list of case documents in a JSON or CSV file."""
     path = Path(path)
-    if path.suffix.lower() == ".json":
+    suffix = path.suffix.lower()
+    if suffix == ".json":
         with path.open(encoding="utf-8") as handle:
             try:
                 data = json.load(handle)
@@ -16,4 +143,13 @@ def read_documents(path):
         if not isinstance(data, list):
             raise ValueError("expected a JSON list of cases")
         return data
+    if suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return read_csv(handle)
     raise ValueError("unknown file type: use .json or .csv")
+
+
+def csv_text(docs):
+    buffer = io.StringIO()
+    write_csv(docs, buffer)
+    return buffer.getvalue()

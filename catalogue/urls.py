@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
-from catalogue import submission, views
+from catalogue import opendata, submission, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,13 @@ urlpatterns = [
     path("submit/<slug:step>/", submission.submit_step, name="submit_step"),
     path("track/<str:token>/", submission.track, name="track"),
     path("track/<str:token>/edit/", submission.track_edit, name="track_edit"),
+    path("cases.csv", opendata.cases_csv, name="cases_csv"),
+    path("cases.json", opendata.cases_json, name="cases_json"),
+    path("api/", opendata.api_docs, name="api_docs"),
+    path("api/cases/", opendata.api_cases, name="api_cases"),
+    path("api/cases/<slug:slug>/", opendata.api_case, name="api_case"),
+    path("codebook/", opendata.codebook, name="codebook"),
+    path("feeds/cases/", opendata.CasesFeed(), name="feed"),
     path("admin/", admin.site.urls),
 ]
 

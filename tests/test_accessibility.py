@@ -48,6 +48,8 @@ PUBLIC_PAGES = [
     "/submit/who/",
     "/submit/about/",
     "/submit/outcomes/",
+    "/codebook/",
+    "/api/",
 ]
 
 

@@ -120,3 +120,21 @@ def test_problem_reports_never_fail(client, catalogue, post, settings):
 @pytest.mark.parametrize("path", ["/track/%00/", "/track/" + "a" * 5000 + "/", "/submit/nonsense/", "/cases/%E2%80%AE/"])
 def test_odd_paths_are_not_found(client, db, path):
     assert client.get(path).status_code == 404
+
+
+@FUZZ
+@given(path=st.sampled_from(["/cases.csv", "/cases.json", "/api/cases/"]), params=query)
+def test_exports_and_api_never_fail(client, catalogue, path, params):
+    extra = [("page_size", v) for k, v in params if k == "page"]
+    response = client.get(path, params + extra)
+    assert response.status_code in (200, 400, 404), (path, params)
+    if response.streaming:
+        b"".join(response.streaming_content)
+
+
+@FUZZ
+@given(slug=st.text(max_size=80))
+def test_api_detail_never_fails(client, catalogue, slug):
+    from urllib.parse import quote
+
+    assert client.get("/api/cases/" + quote(slug, safe="") + "/").status_code in (200, 301, 404)

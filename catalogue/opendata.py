@@ -1,0 +1,260 @@
+"""Open data: CSV and JSON exports, the read-only JSON API, the codebook and the Atom feed.
+
+Published cases only, and only what `interchange.case_document` returns: no
+private field can reach any of these. Every export takes the case list's
+parameters through the same CaseFilter, so the same URL parameters give the
+same cases everywhere.
+"""
+
+import csv
+import json
+
+from django.contrib.syndication.views import Feed
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.http import require_safe
+
+from catalogue import vocabulary as v
+from catalogue.facets import match_count
+from catalogue.filters import CaseFilter
+from catalogue.interchange import case_document
+from catalogue.models import Case, CoProducer, ServiceArea
+from catalogue.tabular import COLUMN_NAMES, COLUMNS, row_from_document
+
+LICENCE = {
+    "name": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+    "url": "https://creativecommons.org/licenses/by/4.0/",
+    "attribution": "Co-production Case Catalogue, and the sources each case names",
+}
+API_PAGE_SIZE, API_MAX_PAGE_SIZE = 20, 100
+CHUNK = 500
+
+
+def _filterset(request):
+    filterset = CaseFilter(request.GET, queryset=Case.objects.published())
+    return filterset, filterset.error_messages()
+
+
+def _open(response, notices=()):
+    response["Access-Control-Allow-Origin"] = "*"
+    if notices:
+        # Header values must be plain ASCII on one line.
+        response["X-Catalogue-Notice"] = " | ".join(notices).encode("ascii", "replace").decode()[:1000]
+    return response
+
+
+def _documents(queryset):
+    for case in queryset.for_page().iterator(chunk_size=CHUNK):
+        yield case_document(case)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_safe
+def cases_csv(request):
+    """Every published case the parameters select, as CSV (streamed)."""
+    filterset, notices = _filterset(request)
+    writer = csv.DictWriter(_Echo(), fieldnames=COLUMN_NAMES, lineterminator="\r\n")
+
+    def rows():
+        yield writer.writeheader()
+        for doc in _documents(filterset.sorted_qs()):
+            yield writer.writerow(row_from_document(doc))
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="coproduction-cases.csv"'
+    return _open(response, notices)
+
+
+@require_safe
+def cases_json(request):
+    """Every published case the parameters select, as one JSON document (streamed)."""
+    filterset, notices = _filterset(request)
+    count = match_count(filterset)
+
+    def chunks():
+        head = {"count": count, "licence": LICENCE, "notices": notices}
+        yield json.dumps(head, ensure_ascii=False)[:-1] + ', "results": ['
+        for index, doc in enumerate(_documents(filterset.sorted_qs())):
+            yield ("," if index else "") + json.dumps(doc, ensure_ascii=False)
+        yield "]}"
+
+    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="coproduction-cases.json"'
+    return _open(response, notices)
+
+
+def api_document(request, case):
+    cell = case.cell
+    return {
+        **case_document(case),
+        "url": request.build_absolute_uri(case.get_absolute_url()),
+        "matrix_cell": {"slug": cell.slug, "name": cell.name},
+        "published_at": case.published_at.isoformat() if case.published_at else None,
+    }
+
+
+def _api_error(status, message):
+    return _open(JsonResponse({"error": message}, status=status))
+
+
+def _positive_int(request, name, default, maximum=None):
+    raw = request.GET.get(name, str(default))
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        raise ValueError(f"'{name}' must be a whole number of 1 or more, not '{raw[:40]}'.")
+    value = int(raw)
+    if maximum and value > maximum:
+        raise ValueError(f"'{name}' can be at most {maximum}.")
+    return value
+
+
+@require_safe
+def api_cases(request):
+    """GET /api/cases/: published cases, paginated, with the list's parameters."""
+    try:
+        page = _positive_int(request, "page", 1)
+        size = _positive_int(request, "page_size", API_PAGE_SIZE, API_MAX_PAGE_SIZE)
+    except ValueError as error:
+        return _api_error(400, str(error))
+    filterset, notices = _filterset(request)
+    count = match_count(filterset)
+    last = max(1, -(-count // size))
+    if page > last:
+        return _api_error(404, f"There is no page {page}: the last page is {last}.")
+    start = (page - 1) * size
+    ids = list(filterset.sorted_qs().values_list("id", flat=True)[start : start + size])
+    cases = Case.objects.filter(id__in=ids).for_page().in_bulk()
+
+    def link(number):
+        params = request.GET.copy()
+        params["page"] = number
+        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+    return _open(
+        JsonResponse(
+            {
+                "count": count,
+                "next": link(page + 1) if page < last else None,
+                "previous": link(page - 1) if page > 1 else None,
+                "notices": notices,
+                "licence": LICENCE,
+                "results": [api_document(request, cases[i]) for i in ids if i in cases],
+            },
+            json_dumps_params={"ensure_ascii": False},
+        )
+    )
+
+
+@require_safe
+def api_case(request, slug):
+    """GET /api/cases/<slug>/: one published case."""
+    case = Case.objects.published().for_page().filter(slug=slug).first()
+    if case is None:
+        return _api_error(404, "No published case has this slug.")
+    return _open(JsonResponse(api_document(request, case), json_dumps_params={"ensure_ascii": False}))
+
+
+def api_docs(request):
+    """The API's documentation, generated from the list's FilterSet."""
+    parameters = []
+    for name, definition in CaseFilter.base_filters.items():
+        choices = definition.extra.get("choices")
+        if name == "country":
+            values = "an ISO 3166-1 alpha-2 code, e.g. GB"
+        elif choices:
+            values = ", ".join(str(value) for value, _ in choices)
+        elif name in ("area", "producer"):
+            values = "a slug from the codebook"
+        elif name.startswith("year"):
+            values = "a year, 1800 to 2100"
+        else:
+            values = "words; \"quotes\" for a phrase, -word to leave out, OR"
+        parameters.append((name, definition.label, values))
+    return render(
+        request,
+        "catalogue/api_docs.html",
+        {
+            "parameters": parameters,
+            "repeatable": ["phase", "area", "producer"],
+            "licence": LICENCE,
+            "page_size": API_PAGE_SIZE,
+            "max_page_size": API_MAX_PAGE_SIZE,
+        },
+    )
+
+
+def codebook(request):
+    """Every column of the exports and every value of every vocabulary."""
+    vocabularies = [
+        ("phases", "Phase", v.Phase.terms()),
+        ("activities", "Activity (optional, under a phase)", [
+            (a.value, f"{a.label} ({a.phase.label})", a.description) for a in v.Activity
+        ]),
+        ("planning", "Who planned the service", v.Planning.terms()),
+        ("delivery", "Who delivers it", v.Delivery.terms()),
+        ("benefits", "Type (who benefits)", v.Benefit.terms()),
+        ("evidence_level", "Evidence level", v.EvidenceLevel.terms()),
+        ("evidence_direction", "Direction of findings", v.Direction.terms()),
+        ("evaluation_design", "Evaluation design", v.EvaluationDesign.terms()),
+        ("outcomes.benefit_group", "Who benefits from an outcome", v.BenefitGroup.terms()),
+        ("sources.kind", "Kind of source", v.SourceKind.terms()),
+        ("level", "Level (Needham and Carr)", v.Level.terms()),
+        ("scenario", "Scenario", v.Scenario.terms()),
+        ("driver", "Main driver", v.Driver.terms()),
+        ("service_areas", "Service area (editable list)", [
+            (t.slug, t.name, t.description) for t in ServiceArea.objects.all()
+        ]),
+        ("co_producers", "Co-producers (editable list)", [
+            (t.slug, t.name, t.description) for t in CoProducer.objects.all()
+        ]),
+    ]
+    return render(
+        request,
+        "catalogue/codebook.html",
+        {
+            "columns": COLUMNS,
+            "vocabularies": vocabularies,
+            "cells": list(v.MATRIX.values()),
+            "licence": LICENCE,
+            "evidence_caveat": v.EVIDENCE_CAVEAT,
+        },
+    )
+
+
+class CasesFeed(Feed):
+    """Atom feed of the newest published cases."""
+
+    feed_type = Atom1Feed
+    title = "Co-production Case Catalogue: newly published cases"
+    subtitle = "Case studies of public services that citizens plan, design, deliver or assess with professionals."
+    author_name = "Co-production Case Catalogue"
+
+    def link(self):
+        return reverse("case_list")
+
+    def items(self):
+        return (
+            Case.objects.published()
+            .order_by("-published_at", "-id")
+            .prefetch_related("phases")[:50]
+        )
+
+    def item_title(self, case):
+        return case.title
+
+    def item_description(self, case):
+        return case.summary
+
+    def item_pubdate(self, case):
+        return case.published_at
+
+    def item_updateddate(self, case):
+        return case.updated_at
+
+    def item_categories(self, case):
+        return [str(p.label) for p in case.phases.all()]

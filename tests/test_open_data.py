@@ -1,0 +1,156 @@
+"""Open data: exports, API, feed and codebook agree with the list, and never leak private fields."""
+
+import csv
+import io
+import json
+from xml.etree import ElementTree
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalogue import services
+from catalogue.models import Case
+from catalogue.tabular import COLUMN_NAMES
+from tests.conftest import case_doc
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_KEYS = {
+    "slug", "title", "summary", "description", "country", "locality", "lead_organisations",
+    "service_areas", "co_producers", "phases", "activities", "planning", "delivery", "benefits",
+    "evidence", "start_year", "end_year", "ongoing", "outcomes", "costs", "lessons", "level",
+    "scenario", "driver", "sources", "status",
+}
+API_KEYS = PUBLIC_KEYS | {"url", "matrix_cell", "published_at"}
+
+
+@pytest.fixture
+def catalogue(seed_catalogue, make_case):
+    make_case(slug="assessors", title="Citizen assessors", phases=["co-assess"], benefits=["collective"])
+    make_case(slug="hidden", title="Hidden", phases=["co-assess"], status="submitted")
+    doc = case_doc(title="Private submission", phases=["co-assess"])
+    doc.pop("slug")
+    services.case_submit(document=doc, contact=services.Contact(name="Secret Name", email="secret@example.org"))
+
+
+def list_slugs(client, query, settings):
+    settings.CASES_PER_PAGE = 1000
+    response = client.get(f"/cases/?{query}")
+    return [c.slug for c in response.context["page"].object_list], response.context["page"].paginator.count
+
+
+def csv_slugs(client, query):
+    body = b"".join(client.get(f"/cases.csv?{query}").streaming_content).decode()
+    return [row["slug"] for row in csv.DictReader(io.StringIO(body))]
+
+
+def json_slugs(client, query):
+    data = json.loads(b"".join(client.get(f"/cases.json?{query}").streaming_content))
+    return [c["slug"] for c in data["results"]], data["count"]
+
+
+def api_slugs(client, query):
+    slugs, url, count = [], f"/api/cases/?{query}&page_size=100", None
+    while url:
+        data = client.get(url).json()
+        slugs += [c["slug"] for c in data["results"]]
+        count = data["count"]
+        url = data["next"] and data["next"].replace("http://testserver", "")
+    return slugs, count
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "phase=co-assess",
+        "planning=co-planning&delivery=community",
+        "q=village",
+        "area=regeneration&area=housing",
+        "evidence_min=2",
+        "type=individual&country=GB",
+        "year_from=2000&year_to=2003",
+        "sort=title&producer=volunteers",
+        "phase=nonsense&evidence_min=abc",
+    ],
+)
+def test_list_csv_json_and_api_give_the_same_cases(client, catalogue, settings, query):
+    expected, count = list_slugs(client, query, settings)
+    assert csv_slugs(client, query) == expected
+    assert json_slugs(client, query) == (expected, count)
+    assert api_slugs(client, query) == (expected, count)
+    assert count == len(expected)
+
+
+def test_co_assess_parity_as_the_issue_checks_it(client, catalogue, settings):
+    expected, _ = list_slugs(client, "phase=co-assess", settings)
+    assert "assessors" in expected and "hidden" not in expected
+    assert csv_slugs(client, "phase=co-assess") == expected == api_slugs(client, "phase=co-assess")[0]
+
+
+def test_private_and_unpublished_data_never_appear(client, catalogue):
+    outputs = [
+        b"".join(client.get("/cases.csv").streaming_content).decode(),
+        b"".join(client.get("/cases.json").streaming_content).decode(),
+        client.get("/api/cases/?page_size=100").content.decode(),
+        client.get("/feeds/cases/").content.decode(),
+    ]
+    for body in outputs:
+        assert "secret@example.org" not in body and "Secret Name" not in body
+        assert "Private submission" not in body and '"hidden"' not in body
+    assert client.get("/api/cases/hidden/").status_code == 404
+    data = json.loads(outputs[1])
+    assert {key for case in data["results"] for key in case} == PUBLIC_KEYS
+    assert set(client.get("/api/cases/tackley-village-shop/").json()) == API_KEYS
+    assert set(csv.DictReader(io.StringIO(outputs[0])).fieldnames) == set(COLUMN_NAMES)
+
+
+def test_csv_cells_that_spreadsheets_would_run_are_neutralised(client, make_case):
+    make_case(slug="formula", title="=HYPERLINK(\"http://evil\")", summary="+1+1", locality="@SUM(A1)", lessons="-2")
+    body = b"".join(client.get("/cases.csv").streaming_content).decode()
+    row = next(csv.DictReader(io.StringIO(body)))
+    assert row["title"].startswith("'=") and row["summary"] == "'+1+1"
+    assert row["locality"] == "'@SUM(A1)" and row["lessons"] == "'-2"
+
+
+def test_api_errors_are_clear_json_not_server_errors(client, catalogue):
+    for query in ("page=abc", "page=0", "page_size=1000", "page_size=-1", "page=99999999999"):
+        response = client.get(f"/api/cases/?{query}")
+        assert response.status_code in (400, 404), query
+        assert "error" in response.json()
+    assert client.get("/api/cases/?page=500").status_code == 404
+    assert client.post("/api/cases/").status_code == 405
+    assert client.get("/api/cases/no-such-case/").json() == {"error": "No published case has this slug."}
+
+
+def test_api_query_count_does_not_grow_with_page_size(client, catalogue):
+    from django.core.cache import cache
+
+    def count(url):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        return len(queries)
+
+    assert count("/api/cases/?page_size=2") == count("/api/cases/?page_size=100&sort=title")
+
+
+def test_feed_is_valid_atom_with_the_newest_cases(client, catalogue):
+    response = client.get("/feeds/cases/")
+    assert response.status_code == 200
+    root = ElementTree.fromstring(response.content)
+    entries = root.findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == Case.objects.published().count()
+    assert all(e.find("{http://www.w3.org/2005/Atom}title").text for e in entries)
+
+
+def test_codebook_explains_every_column_and_value(client, catalogue):
+    body = client.get("/codebook/").content.decode()
+    for name in COLUMN_NAMES:
+        assert f"<code>{name}</code>" in body
+    for value in ("co-commission", "co-planning", "community", "comparison-group", "politicians", "older-people"):
+        assert f"<code>{value}</code>" in body
+    assert "CC BY 4.0" in body
+    assert client.get("/api/").status_code == 200
