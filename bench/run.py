@@ -48,20 +48,38 @@ def prepare(vendor, size):
     if vendor == "postgresql":
         name = f"catalogue_bench_{size}"
         exists = subprocess.run(
-            ["psql", PG_URL.format(name="postgres"), "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
-            capture_output=True, text=True, check=True,
+            [
+                "psql",
+                PG_URL.format(name="postgres"),
+                "-tAc",
+                f"SELECT 1 FROM pg_database WHERE datname='{name}'",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         if not exists:
-            subprocess.run(["psql", PG_URL.format(name="postgres"), "-qc", f"CREATE DATABASE {name}"], check=True)
+            subprocess.run(
+                ["psql", PG_URL.format(name="postgres"), "-qc", f"CREATE DATABASE {name}"],
+                check=True,
+            )
     else:
         DATA.mkdir(parents=True, exist_ok=True)
     manage(url, "migrate", "--noinput")
     manage(url, "loaddata", str(ROOT / "fixtures" / "vocabularies.json"))
     have = int(
         subprocess.run(
-            [PYTHON, "-c", "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','catalogue.settings');"
-             "django.setup();from catalogue.models import Case;print(Case.objects.filter(slug__startswith='synthetic-').count())"],
-            cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True, check=True,
+            [
+                PYTHON,
+                "-c",
+                "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','catalogue.settings');"
+                "django.setup();from catalogue.models import Case;print(Case.objects.filter(slug__startswith='synthetic-').count())",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     )
     if have != size:
@@ -85,9 +103,23 @@ class Server:
             "DJANGO_LOG_LEVEL": "ERROR",
         }
         self.process = subprocess.Popen(
-            ["taskset", "-c", "0", GUNICORN, "catalogue.wsgi", "--workers", "1", "--worker-class", "sync",
-             "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning"],
-            cwd=ROOT, env=env,
+            [
+                "taskset",
+                "-c",
+                "0",
+                GUNICORN,
+                "catalogue.wsgi",
+                "--workers",
+                "1",
+                "--worker-class",
+                "sync",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -106,9 +138,24 @@ class Server:
 
 def wrk(path, seconds):
     out = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", "-c1", f"-d{seconds}s", "--timeout", "10s",
-         "-s", str(ROOT / "bench" / "report.lua"), f"http://127.0.0.1:{PORT}{path}"],
-        capture_output=True, text=True, check=True, timeout=seconds + 30,
+        [
+            "taskset",
+            "-c",
+            "1",
+            "wrk",
+            "-t1",
+            "-c1",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(ROOT / "bench" / "report.lua"),
+            f"http://127.0.0.1:{PORT}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
     ).stdout
     figures = json.loads(out.strip().splitlines()[-1])
     figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
@@ -129,7 +176,10 @@ def measure(endpoints, rounds, seconds):
         result[name] = {
             "path": endpoints[name],
             "rps": statistics.median(r["rps"] for r in runs),
-            **{k: statistics.median(r[f"{k}_us"] for r in runs) / 1000 for k in ("p50", "p95", "p99")},
+            **{
+                k: statistics.median(r[f"{k}_us"] for r in runs) / 1000
+                for k in ("p50", "p95", "p99")
+            },
             "requests": sum(r["requests"] for r in runs),
             "errors": sum(r["socket_errors"] + r["bad_status"] for r in runs),
         }
@@ -157,8 +207,14 @@ def pages(size):
 
 BASELINES = {"B0": "/bench/b0/", "B1_list": "/bench/b1/list/", "B1_case": "/bench/b1/case/"}
 RATIO_BASE = {
-    "home": "B1_list", "list": "B1_list", "list_two_filters": "B1_list", "search_common": "B1_list",
-    "search_rare": "B1_list", "deep_page": "B1_list", "case": "B1_case", "static": "B0",
+    "home": "B1_list",
+    "list": "B1_list",
+    "list_two_filters": "B1_list",
+    "search_common": "B1_list",
+    "search_rare": "B1_list",
+    "deep_page": "B1_list",
+    "case": "B1_case",
+    "static": "B0",
 }
 
 
@@ -174,9 +230,17 @@ def run_database(vendor, rounds, seconds):
                 figures = measure({**BASELINES, **pages(size)}, rounds, seconds)
                 report["endpoints"] = figures
             else:
-                figures = measure({k: pages(size)[k] for k in ("list", "search_common", "case")}, rounds, max(1, seconds // 2))
-            report["scaling"][size] = {k: figures[k]["p95"] for k in ("list", "search_common", "case")}
-            report["scaling_errors"] = report.get("scaling_errors", 0) + sum(f["errors"] for f in figures.values())
+                figures = measure(
+                    {k: pages(size)[k] for k in ("list", "search_common", "case")},
+                    rounds,
+                    max(1, seconds // 2),
+                )
+            report["scaling"][size] = {
+                k: figures[k]["p95"] for k in ("list", "search_common", "case")
+            }
+            report["scaling_errors"] = report.get("scaling_errors", 0) + sum(
+                f["errors"] for f in figures.values()
+            )
         finally:
             server.stop()
     report["elapsed_seconds"] = round(time.monotonic() - started)
@@ -189,19 +253,27 @@ def run_database(vendor, rounds, seconds):
 def print_report(report):
     figures = report["endpoints"]
     b0 = figures["B0"]["rps"]
-    print(f"\n{report['database']} at {SIZES[-1]:,} cases ({report['rounds']} rounds × {report['seconds_per_run']} s, c=1)")
-    print(f"{'endpoint':18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'P/B0':>6} {'P/B1':>6}")
+    print(
+        f"\n{report['database']} at {SIZES[-1]:,} cases ({report['rounds']} rounds × {report['seconds_per_run']} s, c=1)"
+    )
+    print(
+        f"{'endpoint':18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'P/B0':>6} {'P/B1':>6}"
+    )
     for name, f in figures.items():
         base = RATIO_BASE.get(name)
         p_b1 = f"{f['rps'] / figures[base]['rps']:.2f}" if base and base != "B0" else ""
-        print(f"{name:18} {f['rps']:8.1f} {f['p50']:8.1f} {f['p95']:8.1f} {f['p99']:8.1f} {f['errors']:6d} "
-              f"{f['rps'] / b0:6.2f} {p_b1:>6}")
+        print(
+            f"{name:18} {f['rps']:8.1f} {f['p50']:8.1f} {f['p95']:8.1f} {f['p99']:8.1f} {f['errors']:6d} "
+            f"{f['rps'] / b0:6.2f} {p_b1:>6}"
+        )
     print("\np95 (ms) as the catalogue grows:")
     print(f"{'page':14}" + "".join(f"{size:>10,}" for size in SIZES) + f"{'100k/1k':>10}")
     for page in ("list", "search_common", "case"):
         row = [report["scaling"][size][page] for size in SIZES]
         print(f"{page:14}" + "".join(f"{x:10.1f}" for x in row) + f"{row[-1] / row[0]:10.2f}")
-    print(f"(errors in the scaling runs: {report['scaling_errors']}; took {report['elapsed_seconds']} s)")
+    print(
+        f"(errors in the scaling runs: {report['scaling_errors']}; took {report['elapsed_seconds']} s)"
+    )
 
 
 def main():
@@ -211,7 +283,9 @@ def main():
     parser.add_argument("--seconds", type=int, default=3)
     args = parser.parse_args()
     env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": SECRET}
-    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
     for vendor in args.databases.split(","):
         run_database(vendor, args.rounds, args.seconds)
 

@@ -90,7 +90,7 @@ class CaseAdminForm(forms.ModelForm):
 
     class Meta:
         model = Case
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose what is shown
         widgets = {"summary": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -102,7 +102,10 @@ class CaseAdminForm(forms.ModelForm):
         if self.instance.pk:
             # Locks the row until this save commits, so a concurrent save waits and then sees it.
             current = (
-                Case.objects.select_for_update().filter(pk=self.instance.pk).values_list("version", flat=True).first()
+                Case.objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
             )
             if data.get("version") != current:
                 raise ValidationError(
@@ -228,10 +231,30 @@ class CaseAdmin(SimpleHistoryAdmin):
         erase_submitter,
     ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "description", "status", "reference", "version"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "summary",
+                    "description",
+                    "status",
+                    "reference",
+                    "version",
+                ]
+            },
+        ),
         (
             "Place and time",
-            {"fields": ["country", "locality", "lead_organisations", ("start_year", "end_year", "ongoing")]},
+            {
+                "fields": [
+                    "country",
+                    "locality",
+                    "lead_organisations",
+                    ("start_year", "end_year", "ongoing"),
+                ]
+            },
         ),
         (
             "Classification",
@@ -306,7 +329,12 @@ class CaseAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj and obj.submitter_erased_at:
-            fields += ["submitter_name", "submitter_email", "submitter_organisation", "submitter_role"]
+            fields += [
+                "submitter_name",
+                "submitter_email",
+                "submitter_organisation",
+                "submitter_role",
+            ]
         return fields
 
     def save_model(self, request, obj, form, change):

@@ -12,10 +12,20 @@ class CatalogueConfig(AppConfig):
         from catalogue.models import Case, CoProducer, ServiceArea
         from catalogue.search import install_search_index
 
-        post_migrate.connect(install_search_index, sender=self, dispatch_uid="catalogue-search-index")
+        post_migrate.connect(
+            install_search_index, sender=self, dispatch_uid="catalogue-search-index"
+        )
         # Cached counts are keyed by a catalogue version: any change to a case or a term bumps it.
         for model in (Case, ServiceArea, CoProducer):
-            post_save.connect(bump_catalogue_version, sender=model, dispatch_uid=f"bump-save-{model.__name__}")
-            post_delete.connect(bump_catalogue_version, sender=model, dispatch_uid=f"bump-delete-{model.__name__}")
+            post_save.connect(
+                bump_catalogue_version, sender=model, dispatch_uid=f"bump-save-{model.__name__}"
+            )
+            post_delete.connect(
+                bump_catalogue_version, sender=model, dispatch_uid=f"bump-delete-{model.__name__}"
+            )
         for relation in (Case.phases, Case.service_areas, Case.co_producers, Case.activities):
-            m2m_changed.connect(bump_catalogue_version, sender=relation.through, dispatch_uid=f"bump-{relation.field.name}")
+            m2m_changed.connect(
+                bump_catalogue_version,
+                sender=relation.through,
+                dispatch_uid=f"bump-{relation.field.name}",
+            )

@@ -53,8 +53,12 @@ def _case(n):
         "service_areas": AREAS[:2],
         "co_producers": PRODUCERS[:2],
         "activities": [activity],
-        "outcomes": [Outcome(statement="More people took part.", figure="40%", benefit_group="citizens")],
-        "sources": [Source(citation="A report (2020).", kind="evaluation", year=2020, locator="p. 4")],
+        "outcomes": [
+            Outcome(statement="More people took part.", figure="40%", benefit_group="citizens")
+        ],
+        "sources": [
+            Source(citation="A report (2020).", kind="evaluation", year=2020, locator="p. 4")
+        ],
     }
     return case
 
@@ -65,13 +69,29 @@ CASES = [_case(n) for n in range(1, 101)]
 def _facets():
     facets = [Facet("phase", "Phase", [Option(p.value, p.label, 40, False) for p in v.Phase], True)]
     for name, vocabulary in (("planning", v.Planning), ("delivery", v.Delivery)):
-        facets.append(Facet(name, vocabulary.QUESTION, [Option(t.value, t.label, 30, False) for t in vocabulary]))
-    facets.append(Facet("type", "Who benefits", [Option(b.value, b.label, 50, False) for b in v.Benefit]))
+        facets.append(
+            Facet(
+                name, vocabulary.QUESTION, [Option(t.value, t.label, 30, False) for t in vocabulary]
+            )
+        )
     facets.append(
-        Facet("evidence_min", "Evidence at least", [Option(str(e.value), e.label, 20, False) for e in v.EvidenceLevel])
+        Facet("type", "Who benefits", [Option(b.value, b.label, 50, False) for b in v.Benefit])
     )
-    facets.append(Facet("area", "Service area", [Option(a.slug, a.name, 9, False) for a in AREAS], True))
-    facets.append(Facet("producer", "Co-producers", [Option(p.slug, p.name, 9, False) for p in PRODUCERS], True))
+    facets.append(
+        Facet(
+            "evidence_min",
+            "Evidence at least",
+            [Option(str(e.value), e.label, 20, False) for e in v.EvidenceLevel],
+        )
+    )
+    facets.append(
+        Facet("area", "Service area", [Option(a.slug, a.name, 9, False) for a in AREAS], True)
+    )
+    facets.append(
+        Facet(
+            "producer", "Co-producers", [Option(p.slug, p.name, 9, False) for p in PRODUCERS], True
+        )
+    )
     facets.append(Facet("country", "Country", [Option("GB", "United Kingdom", 100, False)]))
     return facets
 

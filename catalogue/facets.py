@@ -134,20 +134,35 @@ def _facet_counts(filterset):
             "phase",
             "Phase",
             [
-                Option(t.value, t.label, phase_counts.get(t.value, 0), t.value in chosen("phase"), t.description)
+                Option(
+                    t.value,
+                    t.label,
+                    phase_counts.get(t.value, 0),
+                    t.value in chosen("phase"),
+                    t.description,
+                )
                 for t in v.Phase
             ],
             multiple=True,
         )
     )
-    for name, vocabulary, short in (("planning", v.Planning, "Planned by"), ("delivery", v.Delivery, "Delivered by")):
+    for name, vocabulary, short in (
+        ("planning", v.Planning, "Planned by"),
+        ("delivery", v.Delivery, "Delivered by"),
+    ):
         counts = _value_counts(base(name), name)
         facets.append(
             Facet(
                 name,
                 vocabulary.QUESTION,
                 [
-                    Option(t.value, t.label, counts.get(t.value, 0), t.value in chosen(name), t.description)
+                    Option(
+                        t.value,
+                        t.label,
+                        counts.get(t.value, 0),
+                        t.value in chosen(name),
+                        t.description,
+                    )
                     for t in vocabulary
                 ],
                 short=short,
@@ -161,7 +176,9 @@ def _facet_counts(filterset):
             "type",
             "Who benefits",
             [
-                Option(b.value, b.label, type_counts[b.value], b.value in chosen("type"), b.description)
+                Option(
+                    b.value, b.label, type_counts[b.value], b.value in chosen("type"), b.description
+                )
                 for b in v.Benefit
             ],
         )
@@ -193,7 +210,9 @@ def _facet_counts(filterset):
                 name,
                 label,
                 [
-                    Option(t.slug, t.name, counts.get(t.slug, 0), t.slug in chosen(name), t.description)
+                    Option(
+                        t.slug, t.name, counts.get(t.slug, 0), t.slug in chosen(name), t.description
+                    )
                     for t in model.objects.all()
                 ],
                 multiple=True,
@@ -227,12 +246,19 @@ def chips(facets, filterset):
     for facet in facets:
         for option in facet.selected:
             without = params.copy()
-            without.setlist(facet.name, [x for x in params.getlist(facet.name) if x != option.value])
+            without.setlist(
+                facet.name, [x for x in params.getlist(facet.name) if x != option.value]
+            )
             result.append(Chip(f"{facet.chip_label}: {option.label}", without.urlencode()))
     for name, label in (("q", "Search"), ("year_from", "From"), ("year_to", "Until")):
-        if filterset.is_valid_field(name) and filterset.form.cleaned_data.get(name) not in (None, ""):
+        if filterset.is_valid_field(name) and filterset.form.cleaned_data.get(name) not in (
+            None,
+            "",
+        ):
             without = params.copy()
             without.pop(name, None)
             value = filterset.form.cleaned_data[name]
-            result.append(Chip(f"{label}: {int(value) if name != 'q' else value}", without.urlencode()))
+            result.append(
+                Chip(f"{label}: {int(value) if name != 'q' else value}", without.urlencode())
+            )
     return result

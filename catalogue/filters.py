@@ -66,7 +66,9 @@ class CaseFilter(django_filters.FilterSet):
     area = SlugMultipleChoiceFilter(
         label="Service area", field_name="service_areas__slug", queryset=ServiceArea.objects.all()
     )
-    country = django_filters.ChoiceFilter(label="Country", choices=list(countries), empty_label="Any")
+    country = django_filters.ChoiceFilter(
+        label="Country", choices=list(countries), empty_label="Any"
+    )
     producer = SlugMultipleChoiceFilter(
         label="Co-producers", field_name="co_producers__slug", queryset=CoProducer.objects.all()
     )
@@ -81,7 +83,16 @@ class CaseFilter(django_filters.FilterSet):
     )
 
     # Parameters that narrow the list, in the order the page shows them.
-    FACETS = ["phase", "planning", "delivery", "type", "evidence_min", "area", "producer", "country"]
+    FACETS = [
+        "phase",
+        "planning",
+        "delivery",
+        "type",
+        "evidence_min",
+        "area",
+        "producer",
+        "country",
+    ]
     # Single-valued parameters: choosing another option replaces the current one.
     REPLACING = {"planning", "delivery", "type", "evidence_min", "country"}
 
@@ -113,7 +124,7 @@ class CaseFilter(django_filters.FilterSet):
         return name in self.form.cleaned_data and name not in self.form.errors
 
     @property
-    def sort(self):
+    def sort_order(self):
         chosen = self.form.cleaned_data.get("sort") if self.is_valid_field("sort") else ""
         if chosen == "relevance" and not self.searching:
             chosen = ""
@@ -121,9 +132,9 @@ class CaseFilter(django_filters.FilterSet):
 
     def sorted_qs(self):
         queryset = self.qs
-        if self.sort == "relevance":
+        if self.sort_order == "relevance":
             queryset = search.with_rank(queryset, self.form.cleaned_data["q"])
-        return queryset.order_by(*ORDERINGS[self.sort])
+        return queryset.order_by(*ORDERINGS[self.sort_order])
 
     def filter_except(self, excluded):
         """The queryset with every valid parameter applied except `excluded` (for facet counts)."""
@@ -139,8 +150,11 @@ class CaseFilter(django_filters.FilterSet):
         messages = []
         for name, errors in self.form.errors.items():
             label = self.filters[name].label if name in self.filters else name
-            value = self.data.getlist(name) if hasattr(self.data, "getlist") else self.data.get(name)
+            value = (
+                self.data.getlist(name) if hasattr(self.data, "getlist") else self.data.get(name)
+            )
             shown = ", ".join(str(x)[:40] for x in value) if isinstance(value, list) else value
-            messages.append(f"{label}: “{shown}” was not understood and has been ignored ({errors[0]})")
+            messages.append(
+                f"{label}: “{shown}” was not understood and has been ignored ({errors[0]})"
+            )
         return messages
-

@@ -113,7 +113,10 @@ class EvidenceForm(StepForm):
     )
     design = forms.ChoiceField(
         label="How was it evaluated?",
-        choices=[(slug, f"{label}: {description}") for slug, label, description in v.EvaluationDesign.terms()],
+        choices=[
+            (slug, f"{label}: {description}")
+            for slug, label, description in v.EvaluationDesign.terms()
+        ],
         widget=forms.RadioSelect,
         initial=v.EvaluationDesign.NONE,
         error_messages={"required": "Say how it was evaluated, or choose “None”."},
@@ -131,7 +134,9 @@ class EvidenceForm(StepForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: “A survey of 120 participants found 80% felt safer.” "
         "If there is no evaluation yet, say so.",
-        error_messages={"required": "Describe the evidence in a sentence, or say there is none yet."},
+        error_messages={
+            "required": "Describe the evidence in a sentence, or say there is none yet."
+        },
     )
 
     @property
@@ -164,12 +169,15 @@ class AboutForm(StepForm):
     )
     country = forms.ChoiceField(
         label="Country",
-        choices=[("", "Choose a country")] + list(countries),
+        choices=[("", "Choose a country"), *list(countries)],
         initial="GB",
         error_messages={"required": "Choose the country."},
     )
     locality = forms.CharField(
-        label="Town, city or area", max_length=200, required=False, help_text="For example “Cardiff”."
+        label="Town, city or area",
+        max_length=200,
+        required=False,
+        help_text="For example “Cardiff”.",
     )
     lead_organisations = forms.CharField(
         label="Lead organisation(s)",
@@ -194,7 +202,9 @@ class AboutForm(StepForm):
     )
     start_year = forms.IntegerField(label="Year it started", help_text="For example 2019.", **YEAR)
     ongoing = forms.BooleanField(label="It is still running", required=False)
-    end_year = forms.IntegerField(label="Year it ended", help_text="Leave empty if it is still running.", **YEAR)
+    end_year = forms.IntegerField(
+        label="Year it ended", help_text="Leave empty if it is still running.", **YEAR
+    )
     costs = forms.CharField(
         label="Costs and savings (optional)",
         required=False,
@@ -234,7 +244,7 @@ class OutcomeForm(forms.Form):
     )
     benefit_group = forms.ChoiceField(
         label="Who benefits from this outcome",
-        choices=[("", "Choose")] + list(v.BenefitGroup.choices),
+        choices=[("", "Choose"), *list(v.BenefitGroup.choices)],
         required=False,
     )
 
@@ -256,21 +266,23 @@ class SourceForm(forms.Form):
         help_text="Author or organisation, year, title, publisher.",
     )
     year = forms.IntegerField(label="Year published (optional)", **YEAR)
-    url = forms.URLField(label="Web address (optional)", max_length=500, required=False, assume_scheme="https")
+    url = forms.URLField(
+        label="Web address (optional)", max_length=500, required=False, assume_scheme="https"
+    )
     kind = forms.ChoiceField(
         label="Kind of source",
-        choices=[("", "Choose")] + list(v.SourceKind.choices),
+        choices=[("", "Choose"), *list(v.SourceKind.choices)],
         required=False,
     )
-    locator = forms.CharField(
-        label="Page or section (optional)", max_length=300, required=False
-    )
+    locator = forms.CharField(label="Page or section (optional)", max_length=300, required=False)
 
     def clean(self):
         data = super().clean()
         if data.get("citation") and not data.get("kind"):
             self.add_error("kind", "Say what kind of source this is.")
-        if not data.get("citation") and any(data.get(f) for f in ("year", "url", "kind", "locator")):
+        if not data.get("citation") and any(
+            data.get(f) for f in ("year", "url", "kind", "locator")
+        ):
             self.add_error("citation", "Give the reference, or clear this source.")
         return data
 
@@ -289,7 +301,9 @@ class BaseRowFormSet(forms.BaseFormSet):
             raise forms.ValidationError(f"Give at least {self.required} {self.noun}.")
 
     def filled(self):
-        return [f.cleaned_data for f in self.forms if f.cleaned_data and any(f.cleaned_data.values())]
+        return [
+            f.cleaned_data for f in self.forms if f.cleaned_data and any(f.cleaned_data.values())
+        ]
 
 
 class OutcomeFormSet(BaseRowFormSet):
@@ -346,7 +360,6 @@ class ProblemReportForm(forms.ModelForm):
             "reason": {"required": "Choose what the problem is."},
             "details": {"required": "Tell us what the problem is."},
         }
-
 
 
 class OutcomesAndSources:

@@ -131,7 +131,12 @@ def parse_document(doc, row, lookups):
     errors = []
     if not isinstance(doc, dict):
         return None, [RowError(row, "__all__", "each case must be an object")]
-    unknown = set(doc) - set(SCALAR_FIELDS) - set(RELATIONS) - {"benefits", "evidence", "outcomes", "sources"}
+    unknown = (
+        set(doc)
+        - set(SCALAR_FIELDS)
+        - set(RELATIONS)
+        - {"benefits", "evidence", "outcomes", "sources"}
+    )
     errors += [RowError(row, key, "unknown key") for key in sorted(unknown)]
 
     existing = lookups["cases"].get(doc.get("slug"))
@@ -139,7 +144,11 @@ def parse_document(doc, row, lookups):
     for field in SCALAR_FIELDS:
         if field in doc:
             value = doc[field]
-            setattr(case, field, "" if value is None and field not in ("start_year", "end_year") else value)
+            setattr(
+                case,
+                field,
+                "" if value is None and field not in ("start_year", "end_year") else value,
+            )
     if "status" not in doc and not existing:
         case.status = v.Status.PUBLISHED
     benefits = _slugs(doc, "benefits", errors, row)
@@ -164,7 +173,7 @@ def parse_document(doc, row, lookups):
         errors += [RowError(row, _field_name(f), m) for f, m in _messages(error)]
 
     relations = {}
-    for key, model in RELATIONS.items():
+    for key, _model in RELATIONS.items():
         slugs = _slugs(doc, key, errors, row)
         known = lookups[key]
         missing = [s for s in slugs if s not in known]
@@ -186,7 +195,11 @@ def parse_document(doc, row, lookups):
 
     outcomes = _children(doc, "outcomes", Outcome, OUTCOME_FIELDS, errors, row)
     sources = _children(doc, "sources", Source, SOURCE_FIELDS, errors, row)
-    if case.status == v.Status.PUBLISHED and not sources and "sources" not in {e.field for e in errors}:
+    if (
+        case.status == v.Status.PUBLISHED
+        and not sources
+        and "sources" not in {e.field for e in errors}
+    ):
         errors.append(RowError(row, "sources", "a published case names at least one source"))
     return Parsed(case, relations, outcomes, sources), errors
 
@@ -206,7 +219,10 @@ def _children(doc, key, model, fields, errors, row):
         if not isinstance(item, dict):
             errors.append(RowError(row, f"{key}[{index}]", "must be an object"))
             continue
-        child = model(position=index, **{f: ("" if item.get(f) is None and f != "year" else item.get(f)) for f in fields})
+        child = model(
+            position=index,
+            **{f: ("" if item.get(f) is None and f != "year" else item.get(f)) for f in fields},
+        )
         try:
             child.full_clean(exclude=["case"])
         except ValidationError as error:

@@ -184,11 +184,11 @@ class Case(models.Model):
     description = models.TextField(help_text="What happens, who takes part and how it came about.")
     country = CountryField()
     locality = models.CharField(max_length=200, blank=True, help_text="Town, city or region.")
-    lead_organisations = models.CharField(
-        "lead organisation(s)", max_length=300, blank=True
-    )
+    lead_organisations = models.CharField("lead organisation(s)", max_length=300, blank=True)
     service_areas = models.ManyToManyField(ServiceArea, related_name="cases")
-    co_producers = models.ManyToManyField(CoProducer, related_name="cases", verbose_name="co-producers")
+    co_producers = models.ManyToManyField(
+        CoProducer, related_name="cases", verbose_name="co-producers"
+    )
     start_year = models.PositiveSmallIntegerField(null=True, blank=True, validators=YEAR_VALIDATORS)
     end_year = models.PositiveSmallIntegerField(null=True, blank=True, validators=YEAR_VALIDATORS)
     ongoing = models.BooleanField(default=False)
@@ -292,9 +292,7 @@ class Case(models.Model):
                 condition=Q(delivery__in=v.Delivery.values), name="case_delivery_valid"
             ),
             models.CheckConstraint(
-                condition=~Q(
-                    planning=v.Planning.PROFESSIONAL, delivery=v.Delivery.PROFESSIONAL
-                ),
+                condition=~Q(planning=v.Planning.PROFESSIONAL, delivery=v.Delivery.PROFESSIONAL),
                 name="case_not_traditional_provision",
                 violation_error_message=v.MATRIX["professional", "professional"].note,
             ),
@@ -345,7 +343,9 @@ class Case(models.Model):
             # One index per sort order of the list, so deep pages walk an index.
             models.Index(fields=["status", "-published_at", "-id"], name="case_newest"),
             models.Index(fields=["status", "title", "id"], name="case_by_title"),
-            models.Index(fields=["status", "-evidence_level", "title", "id"], name="case_by_evidence"),
+            models.Index(
+                fields=["status", "-evidence_level", "title", "id"], name="case_by_evidence"
+            ),
         ]
 
     def __str__(self):
@@ -400,11 +400,11 @@ class Outcome(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="outcomes")
     statement = models.TextField(help_text="What changed, in plain words.")
     figure = models.CharField(
-        max_length=200, blank=True, help_text="A key figure, copied exactly as the source prints it."
+        max_length=200,
+        blank=True,
+        help_text="A key figure, copied exactly as the source prints it.",
     )
-    benefit_group = models.CharField(
-        "who benefits", max_length=20, choices=v.BenefitGroup.choices
-    )
+    benefit_group = models.CharField("who benefits", max_length=20, choices=v.BenefitGroup.choices)
     position = models.PositiveSmallIntegerField(default=0)
 
     history = HistoricalRecords()

@@ -40,8 +40,9 @@ def _filterset(request):
 def _open(response, notices=()):
     response["Access-Control-Allow-Origin"] = "*"
     if notices:
-        # Header values must be plain ASCII on one line.
-        response["X-Catalogue-Notice"] = " | ".join(notices).encode("ascii", "replace").decode()[:1000]
+        # Header values must be printable ASCII on one line.
+        text = " | ".join(notices).encode("ascii", "replace").decode()
+        response["X-Catalogue-Notice"] = "".join(c if c.isprintable() else "?" for c in text)[:1000]
     return response
 
 
@@ -156,7 +157,9 @@ def api_case(request, slug):
     case = Case.objects.published().for_page().filter(slug=slug).first()
     if case is None:
         return _api_error(404, "No published case has this slug.")
-    return _open(JsonResponse(api_document(request, case), json_dumps_params={"ensure_ascii": False}))
+    return _open(
+        JsonResponse(api_document(request, case), json_dumps_params={"ensure_ascii": False})
+    )
 
 
 def api_docs(request):
@@ -173,7 +176,7 @@ def api_docs(request):
         elif name.startswith("year"):
             values = "a year, 1800 to 2100"
         else:
-            values = "words; \"quotes\" for a phrase, -word to leave out, OR"
+            values = 'words; "quotes" for a phrase, -word to leave out, OR'
         parameters.append((name, definition.label, values))
     return render(
         request,
@@ -192,9 +195,11 @@ def codebook(request):
     """Every column of the exports and every value of every vocabulary."""
     vocabularies = [
         ("phases", "Phase", v.Phase.terms()),
-        ("activities", "Activity (optional, under a phase)", [
-            (a.value, f"{a.label} ({a.phase.label})", a.description) for a in v.Activity
-        ]),
+        (
+            "activities",
+            "Activity (optional, under a phase)",
+            [(a.value, f"{a.label} ({a.phase.label})", a.description) for a in v.Activity],
+        ),
         ("planning", "Who planned the service", v.Planning.terms()),
         ("delivery", "Who delivers it", v.Delivery.terms()),
         ("benefits", "Type (who benefits)", v.Benefit.terms()),
@@ -206,12 +211,16 @@ def codebook(request):
         ("level", "Level (Needham and Carr)", v.Level.terms()),
         ("scenario", "Scenario", v.Scenario.terms()),
         ("driver", "Main driver", v.Driver.terms()),
-        ("service_areas", "Service area (editable list)", [
-            (t.slug, t.name, t.description) for t in ServiceArea.objects.all()
-        ]),
-        ("co_producers", "Co-producers (editable list)", [
-            (t.slug, t.name, t.description) for t in CoProducer.objects.all()
-        ]),
+        (
+            "service_areas",
+            "Service area (editable list)",
+            [(t.slug, t.name, t.description) for t in ServiceArea.objects.all()],
+        ),
+        (
+            "co_producers",
+            "Co-producers (editable list)",
+            [(t.slug, t.name, t.description) for t in CoProducer.objects.all()],
+        ),
     ]
     return render(
         request,

@@ -167,7 +167,7 @@ def with_rank(queryset, q):
     if not fts_query:
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
     # A join, not a correlated subquery: FTS5 would re-run the match for every row.
-    return queryset.extra(  # noqa: S610 - fixed SQL, the query is a bound parameter
+    return queryset.extra(
         tables=[FTS_TABLE],
         where=[f"{FTS_TABLE}.rowid = catalogue_case.id", f"{FTS_TABLE} MATCH %s"],
         params=[fts_query],
@@ -248,4 +248,4 @@ def _stem(word):
 def _mark(text):
     """Escape the text, then turn the highlight sentinels into <mark> elements."""
     html = escape(text).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
-    return mark_safe(html)  # noqa: S308 - every piece of user text above is escaped
+    return mark_safe(html)

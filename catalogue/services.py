@@ -41,7 +41,9 @@ class Transition:
 
 
 TRANSITIONS = {
-    Action.PUBLISH: Transition((Status.SUBMITTED, Status.DRAFT, Status.WITHDRAWN), Status.PUBLISHED),
+    Action.PUBLISH: Transition(
+        (Status.SUBMITTED, Status.DRAFT, Status.WITHDRAWN), Status.PUBLISHED
+    ),
     Action.REQUEST_CHANGES: Transition((Status.SUBMITTED,), Status.CHANGES_REQUESTED, True),
     Action.REJECT: Transition((Status.SUBMITTED, Status.CHANGES_REQUESTED), Status.REJECTED, True),
     Action.WITHDRAW: Transition((Status.PUBLISHED,), Status.WITHDRAWN, True),
@@ -105,7 +107,11 @@ def case_submit(*, document: dict, contact: Contact) -> tuple[Case, str]:
     """Save a new submission; returns the case and its private tracking token."""
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        document = {**document, "slug": _unique_slug(document.get("title", "")), "status": Status.SUBMITTED}
+        document = {
+            **document,
+            "slug": _unique_slug(document.get("title", "")),
+            "status": Status.SUBMITTED,
+        }
         document["evidence"] = {**document.get("evidence", {}), "confirmed": False}
         item = _parse(document)
         case = item.case
@@ -223,7 +229,9 @@ def case_erase_submitter(*, case: Case, actor) -> Case:
 def report_create(*, case: Case, reason: str, details: str, email: str = "") -> ProblemReport:
     """Record a reader's problem report and tell the editors after it is saved."""
     with transaction.atomic():
-        report = ProblemReport.objects.create(case=case, reason=reason, details=details, email=email)
+        report = ProblemReport.objects.create(
+            case=case, reason=reason, details=details, email=email
+        )
         transaction.on_commit(lambda: _send_report_notice(report))
     return report
 
@@ -270,10 +278,14 @@ def _send_notifications(case, event, *, reason, token):
             send_mail(subject.strip(), body.strip() + "\n", None, recipients)
         except Exception:
             # The case is already saved; a mail failure must not undo it or show an error.
-            logger.exception("Could not send %s e-mail for case %s", event, case.reference or case.pk)
+            logger.exception(
+                "Could not send %s e-mail for case %s", event, case.reference or case.pk
+            )
 
 
 def editor_emails():
     """Where news of submissions goes: the Editors group, plus DJANGO_EDITOR_EMAILS."""
-    users = get_user_model().objects.filter(groups__name="Editors", is_active=True).exclude(email="")
+    users = (
+        get_user_model().objects.filter(groups__name="Editors", is_active=True).exclude(email="")
+    )
     return sorted(set(settings.EDITOR_EMAILS) | set(users.values_list("email", flat=True)))

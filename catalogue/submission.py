@@ -60,7 +60,11 @@ class Draft:
 
     def __init__(self, session):
         self.session = session
-        self.data = session.get(SESSION_KEY) or {"steps": {}, "started": time.time(), "case_id": None}
+        self.data = session.get(SESSION_KEY) or {
+            "steps": {},
+            "started": time.time(),
+            "case_id": None,
+        }
 
     def save(self):
         self.session[SESSION_KEY] = self.data
@@ -145,15 +149,26 @@ def answers_from_case(case):
     """A case's current content as step answers, so the submitter can edit it."""
     outcomes = list(case.outcomes.all())[:3]
     sources = list(case.sources.all())[:3]
-    rows = {"outcomes-TOTAL_FORMS": ["3"], "outcomes-INITIAL_FORMS": ["0"],
-            "sources-TOTAL_FORMS": ["3"], "sources-INITIAL_FORMS": ["0"]}
+    rows = {
+        "outcomes-TOTAL_FORMS": ["3"],
+        "outcomes-INITIAL_FORMS": ["0"],
+        "sources-TOTAL_FORMS": ["3"],
+        "sources-INITIAL_FORMS": ["0"],
+    }
     for i, o in enumerate(outcomes):
-        rows |= {f"outcomes-{i}-statement": [o.statement], f"outcomes-{i}-figure": [o.figure],
-                 f"outcomes-{i}-benefit_group": [o.benefit_group]}
+        rows |= {
+            f"outcomes-{i}-statement": [o.statement],
+            f"outcomes-{i}-figure": [o.figure],
+            f"outcomes-{i}-benefit_group": [o.benefit_group],
+        }
     for i, s in enumerate(sources):
-        rows |= {f"sources-{i}-citation": [s.citation], f"sources-{i}-year": [str(s.year or "")],
-                 f"sources-{i}-url": [s.url], f"sources-{i}-kind": [s.kind],
-                 f"sources-{i}-locator": [s.locator]}
+        rows |= {
+            f"sources-{i}-citation": [s.citation],
+            f"sources-{i}-year": [str(s.year or "")],
+            f"sources-{i}-url": [s.url],
+            f"sources-{i}-kind": [s.kind],
+            f"sources-{i}-locator": [s.locator],
+        }
     statements = (case.proposal or {}).get("evidence", {}).get("statements")
     level = case.evidence_level
     return {
@@ -171,19 +186,26 @@ def answers_from_case(case):
             "rationale": [case.evidence_rationale],
         },
         "about": {
-            "title": [case.title], "summary": [case.summary], "description": [case.description],
-            "country": [case.country.code], "locality": [case.locality],
+            "title": [case.title],
+            "summary": [case.summary],
+            "description": [case.description],
+            "country": [case.country.code],
+            "locality": [case.locality],
             "lead_organisations": [case.lead_organisations],
             "service_areas": [a.slug for a in case.service_areas.all()],
             "co_producers": [p.slug for p in case.co_producers.all()],
-            "start_year": [str(case.start_year or "")], "end_year": [str(case.end_year or "")],
+            "start_year": [str(case.start_year or "")],
+            "end_year": [str(case.end_year or "")],
             **({"ongoing": ["on"]} if case.ongoing else {}),
-            "costs": [case.costs], "lessons": [case.lessons],
+            "costs": [case.costs],
+            "lessons": [case.lessons],
         },
         "outcomes": rows,
         "contact": {
-            "name": [case.submitter_name], "email": [case.submitter_email],
-            "organisation": [case.submitter_organisation], "role": [case.submitter_role],
+            "name": [case.submitter_name],
+            "email": [case.submitter_email],
+            "organisation": [case.submitter_organisation],
+            "role": [case.submitter_role],
         },
     }
 
@@ -256,7 +278,11 @@ def submit_step(request, step):
             draft.save()
         form = draft.form(step)
     who = draft.form(STEPS[0])
-    cell = v.cell_for(*(who.cleaned_data[k] for k in ("planning", "delivery"))) if who.is_bound and who.is_valid() else None
+    cell = (
+        v.cell_for(*(who.cleaned_data[k] for k in ("planning", "delivery")))
+        if who.is_bound and who.is_valid()
+        else None
+    )
     return render(
         request,
         "submit/step.html",
@@ -267,7 +293,8 @@ def submit_step(request, step):
             "total": len(STEPS),
             "previous": STEPS[index - 1] if index else None,
             "cell": cell if index > 0 else None,
-            "returning": request.GET.get("return") == "check" or request.POST.get("return") == "check",
+            "returning": request.GET.get("return") == "check"
+            or request.POST.get("return") == "check",
             "editing": draft.case,
             "error_list": error_list(form) if request.method == "POST" else [],
         },
@@ -298,8 +325,14 @@ def submit_check(request):
                 "and send it again: your answers are kept.",
                 400,
             )
-        if is_ratelimited(request, group="submission", key="ip", rate=settings.SUBMISSION_RATE,
-                          method="POST", increment=True):
+        if is_ratelimited(
+            request,
+            group="submission",
+            key="ip",
+            rate=settings.SUBMISSION_RATE,
+            method="POST",
+            increment=True,
+        ):
             return refuse(
                 request,
                 "Too many submissions have come from your network recently. Please try again in "
@@ -318,7 +351,11 @@ def submit_check(request):
             messages.error(request, f"Your submission could not be saved: {error}")
             return redirect("submit_check")
         draft.clear()
-        request.session["submitted"] = {"reference": case.reference, "token": token, "resubmitted": bool(editing)}
+        request.session["submitted"] = {
+            "reference": case.reference,
+            "token": token,
+            "resubmitted": bool(editing),
+        }
         return redirect("submit_done")
     document = document_from(forms)
     return render(
@@ -343,46 +380,92 @@ def check_summary(forms, document):
     evidence = forms["evidence"]
     cell = v.cell_for(document["planning"], document["delivery"])
     return [
-        (STEP_BY_SLUG["who"], [
-            (v.Planning.QUESTION, v.PLAIN_ANSWERS["planning"][document["planning"]]),
-            (v.Delivery.QUESTION, v.PLAIN_ANSWERS["delivery"][document["delivery"]]),
-            ("Matrix cell", cell.name),
-        ]),
-        (STEP_BY_SLUG["participation"], [
-            ("Stages", "; ".join(str(v.Phase(p).label) for p in document["phases"])),
-            ("Activities", "; ".join(str(v.Activity(a).label) for a in document["activities"]) or "None chosen"),
-            ("Who benefits", " and ".join(str(v.Benefit(b).label) for b in document["benefits"])),
-        ]),
-        (STEP_BY_SLUG["evidence"], [
-            ("Proposed evidence level", f"{evidence.proposed_level.value}: {evidence.proposed_level.label}"),
-            ("What it found", v.Direction(document["evidence"]["direction"]).label),
-            ("How it was evaluated", v.EvaluationDesign(document["evidence"]["design"]).label),
-            ("Independent evaluation", "Yes" if document["evidence"]["independent"] else "No, or not known"),
-            ("What the evidence shows", document["evidence"]["rationale"]),
-        ]),
-        (STEP_BY_SLUG["about"], [
-            ("Name", about["title"]),
-            ("Summary", about["summary"]),
-            ("Description", about["description"]),
-            ("Where", ", ".join(x for x in (about["locality"], dict(AboutForm.base_fields["country"].choices)[about["country"]]) if x)),
-            ("Lead organisation(s)", about["lead_organisations"] or "Not given"),
-            ("Service areas", ", ".join(t.name for t in about["service_areas"])),
-            ("Who takes part", ", ".join(t.name for t in about["co_producers"])),
-            ("When", period(about)),
-            ("Costs and savings", about["costs"] or "Not given"),
-            ("Obstacles and lessons", about["lessons"] or "Not given"),
-        ]),
-        (STEP_BY_SLUG["outcomes"], [
-            *[(f"Outcome {i}", f"{o['statement']}{' (' + o['figure'] + ')' if o['figure'] else ''}")
-              for i, o in enumerate(document["outcomes"], 1)],
-            *[(f"Source {i}", s["citation"]) for i, s in enumerate(document["sources"], 1)],
-        ]),
-        (STEP_BY_SLUG["contact"], [
-            ("Name", contact["name"]),
-            ("Email", contact["email"]),
-            ("Organisation", contact["organisation"] or "Not given"),
-            ("Role", contact["role"] or "Not given"),
-        ]),
+        (
+            STEP_BY_SLUG["who"],
+            [
+                (v.Planning.QUESTION, v.PLAIN_ANSWERS["planning"][document["planning"]]),
+                (v.Delivery.QUESTION, v.PLAIN_ANSWERS["delivery"][document["delivery"]]),
+                ("Matrix cell", cell.name),
+            ],
+        ),
+        (
+            STEP_BY_SLUG["participation"],
+            [
+                ("Stages", "; ".join(str(v.Phase(p).label) for p in document["phases"])),
+                (
+                    "Activities",
+                    "; ".join(str(v.Activity(a).label) for a in document["activities"])
+                    or "None chosen",
+                ),
+                (
+                    "Who benefits",
+                    " and ".join(str(v.Benefit(b).label) for b in document["benefits"]),
+                ),
+            ],
+        ),
+        (
+            STEP_BY_SLUG["evidence"],
+            [
+                (
+                    "Proposed evidence level",
+                    f"{evidence.proposed_level.value}: {evidence.proposed_level.label}",
+                ),
+                ("What it found", v.Direction(document["evidence"]["direction"]).label),
+                ("How it was evaluated", v.EvaluationDesign(document["evidence"]["design"]).label),
+                (
+                    "Independent evaluation",
+                    "Yes" if document["evidence"]["independent"] else "No, or not known",
+                ),
+                ("What the evidence shows", document["evidence"]["rationale"]),
+            ],
+        ),
+        (
+            STEP_BY_SLUG["about"],
+            [
+                ("Name", about["title"]),
+                ("Summary", about["summary"]),
+                ("Description", about["description"]),
+                (
+                    "Where",
+                    ", ".join(
+                        x
+                        for x in (
+                            about["locality"],
+                            dict(AboutForm.base_fields["country"].choices)[about["country"]],
+                        )
+                        if x
+                    ),
+                ),
+                ("Lead organisation(s)", about["lead_organisations"] or "Not given"),
+                ("Service areas", ", ".join(t.name for t in about["service_areas"])),
+                ("Who takes part", ", ".join(t.name for t in about["co_producers"])),
+                ("When", period(about)),
+                ("Costs and savings", about["costs"] or "Not given"),
+                ("Obstacles and lessons", about["lessons"] or "Not given"),
+            ],
+        ),
+        (
+            STEP_BY_SLUG["outcomes"],
+            [
+                *[
+                    (
+                        f"Outcome {i}",
+                        f"{o['statement']}{' (' + o['figure'] + ')' if o['figure'] else ''}",
+                    )
+                    for i, o in enumerate(document["outcomes"], 1)
+                ],
+                *[(f"Source {i}", s["citation"]) for i, s in enumerate(document["sources"], 1)],
+            ],
+        ),
+        (
+            STEP_BY_SLUG["contact"],
+            [
+                ("Name", contact["name"]),
+                ("Email", contact["email"]),
+                ("Organisation", contact["organisation"] or "Not given"),
+                ("Role", contact["role"] or "Not given"),
+            ],
+        ),
     ]
 
 
@@ -405,7 +488,9 @@ def submit_done(request):
         if submitted.get("token")
         else None
     )
-    return render(request, "submit/done.html", {"submitted": submitted, "tracking_url": tracking_url})
+    return render(
+        request, "submit/done.html", {"submitted": submitted, "tracking_url": tracking_url}
+    )
 
 
 SUBMITTER_VISIBLE = {
@@ -446,7 +531,12 @@ def track_edit(request, token):
         messages.error(request, "This submission is not waiting for changes.")
         return redirect("track", token=token)
     draft = Draft(request.session)
-    draft.data = {"steps": answers_from_case(case), "started": time.time(), "case_id": case.pk, "token": token}
+    draft.data = {
+        "steps": answers_from_case(case),
+        "started": time.time(),
+        "case_id": case.pk,
+        "token": token,
+    }
     draft.save()
     return redirect("submit_check")
 
@@ -458,9 +548,19 @@ def report_problem(request, slug):
     if request.method == "POST":
         if refusal := spam_refusal(request):
             return refusal
-        if is_ratelimited(request, group="report", key="ip", rate=settings.REPORT_RATE,
-                          method="POST", increment=True):
-            return refuse(request, "Too many reports have come from your network recently. Please try again later.", 429)
+        if is_ratelimited(
+            request,
+            group="report",
+            key="ip",
+            rate=settings.REPORT_RATE,
+            method="POST",
+            increment=True,
+        ):
+            return refuse(
+                request,
+                "Too many reports have come from your network recently. Please try again later.",
+                429,
+            )
         if form.is_valid():
             services.report_create(case=case, **form.cleaned_data)
             messages.success(request, "Thank you. An editor will look at your report.")

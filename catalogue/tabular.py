@@ -36,7 +36,11 @@ COLUMNS = [
     _column("planning", "slug", "Who planned the service (matrix rows)."),
     _column("delivery", "slug", "Who delivers it (matrix columns)."),
     _column("benefits", "slugs joined by |", "Type: individual and/or collective."),
-    _column("evidence_level", "integer 0-5", "Strength of evidence that the practice causes its outcomes."),
+    _column(
+        "evidence_level",
+        "integer 0-5",
+        "Strength of evidence that the practice causes its outcomes.",
+    ),
     _column("evidence_direction", "slug", "Direction of the findings."),
     _column("evaluation_design", "slug", "How it was evaluated."),
     _column("independent_evaluation", "true/false", "Whether an independent evaluation exists."),

@@ -1,6 +1,6 @@
 from django.conf import settings
-from django.db.models import Count, Q
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Q
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 
@@ -62,7 +62,7 @@ def case_list(request):
             "suggestions": [] if page.paginator.count else loosening(chosen),
             "notices": notices,
             "sorts": SORTS,
-            "sort_label": SORTS[filterset.sort],
+            "sort_label": SORTS[filterset.sort_order],
         },
     )
 
@@ -70,7 +70,7 @@ def case_list(request):
 def page_cases(filterset, page):
     """The cases on the page. Which ids a page holds is cached until the catalogue changes, so a
     repeated search or deep page costs one query by primary key, not a new ranking."""
-    key = (filter_params(filterset), filterset.sort, page.number, settings.CASES_PER_PAGE)
+    key = (filter_params(filterset), filterset.sort_order, page.number, settings.CASES_PER_PAGE)
     ids = cached("page", key, lambda: list(page.object_list.values_list("id", flat=True)))
     cases = Case.objects.filter(id__in=ids).for_listing().in_bulk()
     return [cases[i] for i in ids if i in cases]
@@ -112,7 +112,9 @@ def paginate(request, queryset, notices, count=None):
 
 def case_detail(request, slug):
     """One published case; anything unpublished is 404."""
-    case = cached("case", slug, lambda: Case.objects.published().for_page().filter(slug=slug).first())
+    case = cached(
+        "case", slug, lambda: Case.objects.published().for_page().filter(slug=slug).first()
+    )
     if case is None:
         raise Http404("No published case has this address")
     related = cached("related", slug, lambda: Case.objects.published().related_to(case))

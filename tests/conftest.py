@@ -90,7 +90,13 @@ def case_doc(**overrides):
         "scenario": "",
         "driver": "",
         "sources": [
-            {"citation": "A source.", "year": 2010, "url": "", "kind": "academic", "locator": "p. 1"}
+            {
+                "citation": "A source.",
+                "year": 2010,
+                "url": "",
+                "kind": "academic",
+                "locator": "p. 1",
+            }
         ],
         "status": "published",
     }

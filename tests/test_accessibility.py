@@ -8,13 +8,21 @@ from catalogue import services
 from tests.browser import chromium
 from tests.conftest import case_doc
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def violations(page):
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]})
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+        },
+    )
     return [
         f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:3]}"
         for v in results.response["violations"]
@@ -27,9 +35,13 @@ def site(live_server, seed_catalogue, django_user_model, settings):
     settings.SUBMISSION_MIN_SECONDS = 0
     doc = case_doc()
     doc.pop("slug")
-    case, token = services.case_submit(document=doc, contact=services.Contact(name="A", email="a@example.org"))
+    case, token = services.case_submit(
+        document=doc, contact=services.Contact(name="A", email="a@example.org")
+    )
     services.case_request_changes(case=case, actor=None, reason="Please add a figure.")
-    user = django_user_model.objects.create_user("editor", "e@example.org", "a-long-editor-password", is_staff=True)
+    user = django_user_model.objects.create_user(
+        "editor", "e@example.org", "a-long-editor-password", is_staff=True
+    )
     user.groups.add(Group.objects.get(name="Editors"))
     return live_server.url, token
 

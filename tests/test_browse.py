@@ -1,8 +1,5 @@
 """Browsing: filters on every dimension, facet counts, chips, search, and bad input."""
 
-import re
-from urllib.parse import urlencode
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,7 +24,13 @@ def catalogue(make_case):
         benefits=["individual"],
         service_areas=["health", "children-and-families"],
         co_producers=["service-users"],
-        evidence={"level": 2, "direction": "positive", "design": "before-after", "independent": False, "rationale": "r"},
+        evidence={
+            "level": 2,
+            "direction": "positive",
+            "design": "before-after",
+            "independent": False,
+            "rationale": "r",
+        },
         start_year=1999,
         end_year=2004,
         ongoing=False,
@@ -60,7 +63,13 @@ def catalogue(make_case):
         benefits=["individual", "collective"],
         service_areas=["local-economy", "older-people"],
         co_producers=["volunteers", "citizens"],
-        evidence={"level": 1, "direction": "positive", "design": "qualitative", "independent": False, "rationale": "r"},
+        evidence={
+            "level": 1,
+            "direction": "positive",
+            "design": "qualitative",
+            "independent": False,
+            "rationale": "r",
+        },
         start_year=2001,
         ongoing=False,
         end_year=None,
@@ -76,12 +85,20 @@ def catalogue(make_case):
         benefits=["collective"],
         service_areas=["adult-social-care"],
         co_producers=["service-users", "carers-and-families"],
-        evidence={"level": 0, "direction": "not-yet-known", "design": "none", "independent": False, "rationale": "r"},
+        evidence={
+            "level": 0,
+            "direction": "not-yet-known",
+            "design": "none",
+            "independent": False,
+            "rationale": "r",
+        },
         start_year=None,
         ongoing=False,
         country="GB",
     )
-    make_case(slug="hidden", title="Hidden submitted case", status="submitted", summary="breastfeeding")
+    make_case(
+        slug="hidden", title="Hidden submitted case", status="submitted", summary="breastfeeding"
+    )
 
 
 def slugs(response):
@@ -142,7 +159,14 @@ def _option_links(response):
 
 @pytest.mark.parametrize(
     "start",
-    ["", "phase=co-deliver", "type=collective&country=GB", "area=health", "q=care", "evidence_min=1&producer=citizens"],
+    [
+        "",
+        "phase=co-deliver",
+        "type=collective&country=GB",
+        "area=health",
+        "q=care",
+        "evidence_min=1&producer=citizens",
+    ],
 )
 def test_count_beside_each_option_equals_results_after_choosing_it(client, catalogue, start):
     response = client.get(f"/cases/?{start}")
@@ -171,7 +195,12 @@ def test_empty_result_suggests_what_to_loosen(client, catalogue):
 
 
 def test_search_ranks_title_matches_first(client, make_case):
-    make_case(slug="mentions", title="Community gardens", summary="Growing food.", description="Some allotments and a village shop.")
+    make_case(
+        slug="mentions",
+        title="Community gardens",
+        summary="Growing food.",
+        description="Some allotments and a village shop.",
+    )
     make_case(slug="title-match", title="Village shop run by volunteers", summary="A shop.")
     response = client.get("/cases/?q=village shop")
     assert slugs(response)[0] == "title-match"
@@ -187,7 +216,10 @@ def test_search_highlights_matches_and_escapes_text(client, make_case):
 def test_search_covers_outcomes_locality_and_organisations(client, make_case):
     make_case(slug="a", locality="Zanzibarville")
     make_case(slug="b", lead_organisations="Quixotic Trust")
-    make_case(slug="c", outcomes=[{"statement": "Fewer burglaries", "figure": "", "benefit_group": "citizens"}])
+    make_case(
+        slug="c",
+        outcomes=[{"statement": "Fewer burglaries", "figure": "", "benefit_group": "citizens"}],
+    )
     assert slugs(client.get("/cases/?q=zanzibarville")) == ["a"]
     assert slugs(client.get("/cases/?q=quixotic")) == ["b"]
     assert slugs(client.get("/cases/?q=burglaries")) == ["c"]
@@ -261,11 +293,24 @@ CASE_QUERIES = 12
 def test_query_counts_are_pinned_and_do_not_grow(client, make_case, settings):
     for i in range(3):
         make_case(slug=f"few-{i}", title=f"Gardens {i}")
-    few = [_query_count(client, "/cases/"), _query_count(client, "/cases/?q=gardens"), _query_count(client, "/cases/few-1/")]
+    few = [
+        _query_count(client, "/cases/"),
+        _query_count(client, "/cases/?q=gardens"),
+        _query_count(client, "/cases/few-1/"),
+    ]
     for i in range(30):
-        make_case(slug=f"many-{i}", title=f"Gardens many {i}", phases=["co-design", "co-deliver"], service_areas=["health", "housing"])
+        make_case(
+            slug=f"many-{i}",
+            title=f"Gardens many {i}",
+            phases=["co-design", "co-deliver"],
+            service_areas=["health", "housing"],
+        )
     settings.CASES_PER_PAGE = 50
-    many = [_query_count(client, "/cases/"), _query_count(client, "/cases/?q=gardens"), _query_count(client, "/cases/many-1/")]
+    many = [
+        _query_count(client, "/cases/"),
+        _query_count(client, "/cases/?q=gardens"),
+        _query_count(client, "/cases/many-1/"),
+    ]
     assert few == many == [LIST_QUERIES, SEARCH_QUERIES, CASE_QUERIES]
 
 
@@ -299,3 +344,13 @@ def test_cached_counts_change_when_a_case_is_published(client, make_case, django
     phase = {f.name: f for f in second.context["facets"]}["phase"]
     assert {o.value: o.count for o in phase.options}["co-design"] == 2
     assert "2 case" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "sort, first",
+    [("title", "city-budget"), ("evidence", "breastfeeding-peers"), ("newest", "care-inspectors")],
+)
+def test_sort_orders(client, catalogue, sort, first):
+    response = client.get(f"/cases/?sort={sort}")
+    assert slugs(response)[0] == first
+    assert f'<option value="{sort}" selected>' in response.content.decode()

@@ -6,12 +6,17 @@ from django.contrib.auth.models import Group
 from catalogue.models import Case
 from tests.browser import chromium
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
 def editor(django_user_model, vocabularies):
-    user = django_user_model.objects.create_user("editor", "editor@example.org", "a-long-editor-password", is_staff=True)
+    user = django_user_model.objects.create_user(
+        "editor", "editor@example.org", "a-long-editor-password", is_staff=True
+    )
     user.groups.add(Group.objects.get(name="Editors"))
     return user
 
@@ -36,17 +41,26 @@ def test_submit_request_changes_resubmit_publish(live_server, editor, settings):
         officer.get_by_role("link", name="Start now").click()
 
         # Step 1: a refused combination is explained and keeps the answers.
-        officer.get_by_label("Professionals (council or agency staff) planned and designed it on their own").check()
+        officer.get_by_label(
+            "Professionals (council or agency staff) planned and designed it on their own"
+        ).check()
         officer.get_by_label("Paid professional staff only").check()
         officer.get_by_role("button", name="Save and continue").click()
         assert "There is a problem" in officer.content()
         assert officer.get_by_label("Paid professional staff only").is_checked()
-        officer.get_by_label("Service users, residents or community groups planned or designed it together with professionals").check()
-        officer.get_by_label("Service users, volunteers or community members, without professional staff").check()
+        officer.get_by_label(
+            "Service users, residents or community groups planned or designed it together with professionals"
+        ).check()
+        officer.get_by_label(
+            "Service users, volunteers or community members, without professional staff"
+        ).check()
         officer.get_by_role("button", name="Save and continue").click()
 
         # Step 2 shows the matrix cell the answers give, before moving on.
-        assert "User/community delivery of co-planned or co-designed services" in officer.locator(".cell-panel").inner_text()
+        assert (
+            "User/community delivery of co-planned or co-designed services"
+            in officer.locator(".cell-panel").inner_text()
+        )
         officer.get_by_label("Delivering the service", exact=False).check()
         officer.get_by_label("Mainly the people who take part", exact=False).check()
         officer.get_by_label("A wider group or the whole community", exact=False).check()
@@ -55,12 +69,18 @@ def test_submit_request_changes_resubmit_publish(live_server, editor, settings):
         officer.get_by_label("We can explain clearly why it should work", exact=False).check()
         officer.get_by_label("Positive").check()
         officer.get_by_label("Qualitative:", exact=False).check()
-        officer.get_by_label("In one or two sentences", exact=False).fill("Interviews with users describe fewer trips to town.")
+        officer.get_by_label("In one or two sentences", exact=False).fill(
+            "Interviews with users describe fewer trips to town."
+        )
         officer.get_by_role("button", name="Save and continue").click()
 
         officer.get_by_label("Name of the service or initiative").fill("Llanfair community minibus")
-        officer.get_by_label("Summary").fill("Volunteers drive a minibus the village designed with the council.")
-        officer.get_by_label("Description").fill("Residents planned the routes with council transport officers; volunteers drive.")
+        officer.get_by_label("Summary").fill(
+            "Volunteers drive a minibus the village designed with the council."
+        )
+        officer.get_by_label("Description").fill(
+            "Residents planned the routes with council transport officers; volunteers drive."
+        )
         officer.get_by_label("Town, city or area").fill("Llanfair")
         officer.get_by_label("Transport").check()
         officer.get_by_label("Volunteers").check()
@@ -68,7 +88,9 @@ def test_submit_request_changes_resubmit_publish(live_server, editor, settings):
         officer.get_by_label("It is still running").check()
         officer.get_by_role("button", name="Save and continue").click()
 
-        officer.locator("#id_sources-0-citation").fill("Llanfair Community Council (2021) Minibus annual report.")
+        officer.locator("#id_sources-0-citation").fill(
+            "Llanfair Community Council (2021) Minibus annual report."
+        )
         officer.locator("#id_sources-0-kind").select_option("practitioner")
         officer.get_by_role("button", name="Save and continue").click()
 
@@ -90,7 +112,13 @@ def test_submit_request_changes_resubmit_publish(live_server, editor, settings):
         editor_page.get_by_role("button", name="Log in").click()
         editor_page.goto(f"{base}/admin/catalogue/case/")
         assert "Llanfair community minibus" in editor_page.content()
-        admin_action(editor_page, base, "Llanfair community minibus", "request_changes", "Please name the lead organisation.")
+        admin_action(
+            editor_page,
+            base,
+            "Llanfair community minibus",
+            "request_changes",
+            "Please name the lead organisation.",
+        )
 
         # The officer sees the reason, edits and resubmits.
         officer.goto(tracking)
@@ -105,7 +133,9 @@ def test_submit_request_changes_resubmit_publish(live_server, editor, settings):
         # The editor publishes; the case is in the filtered list with the officer's classification.
         admin_action(editor_page, base, "Llanfair community minibus", "publish")
         public = browser.new_page()
-        public.goto(f"{base}/cases/?planning=co-planning&delivery=community&phase=co-deliver&type=collective")
+        public.goto(
+            f"{base}/cases/?planning=co-planning&delivery=community&phase=co-deliver&type=collective"
+        )
         public.get_by_role("link", name="Llanfair community minibus").click()
         assert "Llanfair Community Council" in public.content()
         assert "rhian@llanfair.example" not in public.content()
@@ -117,5 +147,10 @@ def test_submit_request_changes_resubmit_publish(live_server, editor, settings):
     case = Case.objects.get()
     assert case.status == "published"
     assert (case.planning, case.delivery) == ("co-planning", "community")
-    assert [e.action for e in case.events.all()] == ["submit", "request_changes", "resubmit", "publish"]
+    assert [e.action for e in case.events.all()] == [
+        "submit",
+        "request_changes",
+        "resubmit",
+        "publish",
+    ]
     assert case.history.count() >= 3

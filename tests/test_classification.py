@@ -12,8 +12,12 @@ from tests.conftest import case_doc
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("planning, delivery", [("professional", "professional"), ("community", "professional")])
-def test_refused_cells_are_rejected_by_validation_with_their_explanation(make_case, planning, delivery):
+@pytest.mark.parametrize(
+    "planning, delivery", [("professional", "professional"), ("community", "professional")]
+)
+def test_refused_cells_are_rejected_by_validation_with_their_explanation(
+    make_case, planning, delivery
+):
     case = make_case()
     case.planning, case.delivery = planning, delivery
     with pytest.raises(ValidationError) as error:
@@ -21,7 +25,9 @@ def test_refused_cells_are_rejected_by_validation_with_their_explanation(make_ca
     assert v.MATRIX[planning, delivery].note in error.value.message_dict["delivery"]
 
 
-@pytest.mark.parametrize("planning, delivery", [("professional", "professional"), ("community", "professional")])
+@pytest.mark.parametrize(
+    "planning, delivery", [("professional", "professional"), ("community", "professional")]
+)
 def test_refused_cells_are_guarded_by_the_database(make_case, planning, delivery):
     case = make_case()
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -31,7 +37,7 @@ def test_refused_cells_are_guarded_by_the_database(make_case, planning, delivery
 def test_the_seven_accepted_cells_validate(make_case):
     accepted = [cell for cell in v.MATRIX.values() if not cell.refused]
     assert len(accepted) == 7
-    for index, cell in enumerate(accepted):
+    for _index, cell in enumerate(accepted):
         case = make_case(planning=cell.planning, delivery=cell.delivery)
         case.full_clean()
         assert case.cell == cell
@@ -87,9 +93,22 @@ def test_activity_must_sit_under_a_chosen_phase(vocabularies):
 
 
 def test_every_vocabulary_term_has_a_label_and_description():
-    for vocabulary in (v.Phase, v.Activity, v.Planning, v.Delivery, v.Benefit, v.EvidenceLevel,
-                       v.Direction, v.EvaluationDesign, v.BenefitGroup, v.SourceKind, v.Level,
-                       v.Scenario, v.Driver, v.Status):
+    for vocabulary in (
+        v.Phase,
+        v.Activity,
+        v.Planning,
+        v.Delivery,
+        v.Benefit,
+        v.EvidenceLevel,
+        v.Direction,
+        v.EvaluationDesign,
+        v.BenefitGroup,
+        v.SourceKind,
+        v.Level,
+        v.Scenario,
+        v.Driver,
+        v.Status,
+    ):
         for slug, label, description in vocabulary.terms():
             assert label and description, (vocabulary, slug)
 
@@ -106,4 +125,7 @@ def test_fixed_vocabulary_rows_match_the_vocabulary(db):
 def test_matrix_has_nine_cells_named_as_in_table_1():
     assert len(v.MATRIX) == 9
     assert v.MATRIX["co-planning", "co-delivery"].name == "Full user/professional co-production"
-    assert {c.slug for c in v.REFUSED_CELLS} == {"professional--professional", "community--professional"}
+    assert {c.slug for c in v.REFUSED_CELLS} == {
+        "professional--professional",
+        "community--professional",
+    }

@@ -36,8 +36,22 @@ NASTY = [
     "ＡＢＣ",
     "😀",
 ]
-PARAMS = ["q", "phase", "planning", "delivery", "type", "evidence_min", "area", "country", "producer",
-          "year_from", "year_to", "sort", "page", "unknown"]
+PARAMS = [
+    "q",
+    "phase",
+    "planning",
+    "delivery",
+    "type",
+    "evidence_min",
+    "area",
+    "country",
+    "producer",
+    "year_from",
+    "year_to",
+    "sort",
+    "page",
+    "unknown",
+]
 VALID = {
     "phase": v.Phase.values,
     "planning": v.Planning.values,
@@ -81,7 +95,9 @@ def test_search_never_fails(client, catalogue, q):
 
 
 @FUZZ
-@given(slug=st.one_of(st.sampled_from(["tackley-village-shop", "villa-family"]), st.text(max_size=80)))
+@given(
+    slug=st.one_of(st.sampled_from(["tackley-village-shop", "villa-family"]), st.text(max_size=80))
+)
 def test_case_pages_never_fail(client, catalogue, slug):
     from urllib.parse import quote
 
@@ -93,8 +109,26 @@ STEP_FIELDS = {
     "who": ["planning", "delivery"],
     "participation": ["phases", "activities", "benefits"],
     "evidence": ["statements", "direction", "design", "independent", "rationale"],
-    "about": ["title", "summary", "description", "country", "service_areas", "co_producers", "start_year", "end_year", "ongoing"],
-    "outcomes": ["outcomes-TOTAL_FORMS", "outcomes-INITIAL_FORMS", "sources-TOTAL_FORMS", "sources-0-citation", "sources-0-kind", "sources-0-year", "sources-0-url"],
+    "about": [
+        "title",
+        "summary",
+        "description",
+        "country",
+        "service_areas",
+        "co_producers",
+        "start_year",
+        "end_year",
+        "ongoing",
+    ],
+    "outcomes": [
+        "outcomes-TOTAL_FORMS",
+        "outcomes-INITIAL_FORMS",
+        "sources-TOTAL_FORMS",
+        "sources-0-citation",
+        "sources-0-kind",
+        "sources-0-year",
+        "sources-0-url",
+    ],
     "contact": ["name", "email", "organisation"],
 }
 
@@ -110,14 +144,20 @@ def test_submission_steps_never_fail(client, vocabularies, step, data):
 
 
 @FUZZ
-@given(post=st.dictionaries(st.sampled_from(["reason", "details", "email", "website"]), value, max_size=4))
+@given(
+    post=st.dictionaries(
+        st.sampled_from(["reason", "details", "email", "website"]), value, max_size=4
+    )
+)
 def test_problem_reports_never_fail(client, catalogue, post, settings):
     settings.REPORT_RATE = "100000/h"
     response = client.post("/cases/tackley-village-shop/report/", post)
     assert response.status_code in (200, 302, 400, 429), post
 
 
-@pytest.mark.parametrize("path", ["/track/%00/", "/track/" + "a" * 5000 + "/", "/submit/nonsense/", "/cases/%E2%80%AE/"])
+@pytest.mark.parametrize(
+    "path", ["/track/%00/", "/track/" + "a" * 5000 + "/", "/submit/nonsense/", "/cases/%E2%80%AE/"]
+)
 def test_odd_paths_are_not_found(client, db, path):
     assert client.get(path).status_code == 404
 

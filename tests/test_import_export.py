@@ -12,12 +12,20 @@ pytestmark = pytest.mark.django_db
 
 TRICKY = case_doc(
     slug="tricky",
-    title='Quotes "double" and \'single\', commas, and = at the end',
+    title="Quotes \"double\" and 'single', commas, and = at the end",
     summary="=SUM(A1) starts like a formula",
     description="Line one\nLine two, with a comma\n\n“Curly” quotes, émigré, 中文, עברית \u202eRTL\u202c",
     lessons="'already quoted",
     outcomes=[{"statement": "Up, by a lot", "figure": "-12%", "benefit_group": "citizens"}],
-    sources=[{"citation": "A, B. (2020) \"Title\"", "year": 2020, "url": "https://example.org/a?b=1&c=2", "kind": "news", "locator": "p. 3"}],
+    sources=[
+        {
+            "citation": 'A, B. (2020) "Title"',
+            "year": 2020,
+            "url": "https://example.org/a?b=1&c=2",
+            "kind": "news",
+            "locator": "p. 3",
+        }
+    ],
 )
 
 
@@ -47,10 +55,16 @@ def test_import_is_idempotent_by_slug(seed_catalogue, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
-def test_a_bad_import_changes_nothing_and_names_the_row_and_field(vocabularies, tmp_path, capsys, fmt):
+def test_a_bad_import_changes_nothing_and_names_the_row_and_field(
+    vocabularies, tmp_path, capsys, fmt
+):
     from catalogue.tabular import csv_text
 
-    docs = [case_doc(slug="good-1"), case_doc(slug="good-2"), case_doc(slug="bad", phases=["nonsense"], country="XX")]
+    docs = [
+        case_doc(slug="good-1"),
+        case_doc(slug="good-2"),
+        case_doc(slug="bad", phases=["nonsense"], country="XX"),
+    ]
     path = tmp_path / f"cases.{fmt}"
     path.write_text(json.dumps(docs) if fmt == "json" else csv_text(docs), encoding="utf-8")
     with pytest.raises(CommandError, match="nothing was imported"):

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def editor(django_user_model):
-    user = django_user_model.objects.create_user("editor", "editor@example.org", "pw-editor-1", is_staff=True)
+    user = django_user_model.objects.create_user(
+        "editor", "editor@example.org", "pw-editor-1", is_staff=True
+    )
     user.groups.add(Group.objects.get(name="Editors"))
     return user
 
@@ -54,7 +56,9 @@ def submitted(make_case):
         ([("publish", ""), ("withdraw", "x"), ("publish", "")], "published"),
     ],
 )
-def test_transitions_record_who_when_from_to_and_why(submitted, editor, steps, final, django_capture_on_commit_callbacks):
+def test_transitions_record_who_when_from_to_and_why(
+    submitted, editor, steps, final, django_capture_on_commit_callbacks
+):
     case = submitted()
     for action, reason in steps:
         service = getattr(services, f"case_{action}")
@@ -83,7 +87,12 @@ def test_reason_is_required(submitted, editor, action):
 
 @pytest.mark.parametrize(
     "status, action",
-    [("rejected", "publish"), ("published", "request_changes"), ("submitted", "withdraw"), ("published", "reject")],
+    [
+        ("rejected", "publish"),
+        ("published", "request_changes"),
+        ("submitted", "withdraw"),
+        ("published", "reject"),
+    ],
 )
 def test_transitions_from_the_wrong_status_are_refused(submitted, editor, status, action):
     case = submitted()
@@ -139,10 +148,20 @@ def test_confirm_evidence_and_erase_personal_data(submitted, editor):
 
 
 def test_editors_group_has_exactly_the_permissions_needed():
-    codenames = set(Group.objects.get(name="Editors").permissions.values_list("codename", flat=True))
-    assert {"change_case", "view_case", "add_case", "change_problemreport", "view_historicalcase"} <= codenames
+    codenames = set(
+        Group.objects.get(name="Editors").permissions.values_list("codename", flat=True)
+    )
+    assert {
+        "change_case",
+        "view_case",
+        "add_case",
+        "change_problemreport",
+        "view_historicalcase",
+    } <= codenames
     assert "delete_case" not in codenames
-    assert not any(c.endswith("_user") or c.endswith("_group") or c.endswith("_permission") for c in codenames)
+    assert not any(
+        c.endswith("_user") or c.endswith("_group") or c.endswith("_permission") for c in codenames
+    )
 
 
 def test_anonymous_users_cannot_reach_the_admin(client, submitted):
@@ -153,14 +172,18 @@ def test_anonymous_users_cannot_reach_the_admin(client, submitted):
 
 def test_editors_cannot_delete_cases_or_manage_users(editor_client, submitted):
     case = submitted()
-    assert editor_client.get(reverse("admin:catalogue_case_delete", args=[case.pk])).status_code == 403
+    assert (
+        editor_client.get(reverse("admin:catalogue_case_delete", args=[case.pk])).status_code == 403
+    )
     assert editor_client.get(reverse("admin:auth_user_changelist")).status_code == 403
     assert editor_client.get(reverse("admin:auth_group_changelist")).status_code == 403
 
 
 def test_superuser_can_delete(admin_client, submitted):
     case = submitted()
-    assert admin_client.get(reverse("admin:catalogue_case_delete", args=[case.pk])).status_code == 200
+    assert (
+        admin_client.get(reverse("admin:catalogue_case_delete", args=[case.pk])).status_code == 200
+    )
 
 
 def test_admin_list_opens_on_what_is_waiting_oldest_first(editor_client, submitted, make_case):
@@ -188,13 +211,19 @@ def test_admin_request_changes_asks_for_a_reason(editor_client, submitted):
     assert done.status_code == 302
     event = ModerationEvent.objects.filter(case=case).last()
     assert (event.action, event.reason, event.from_status, event.to_status) == (
-        "request_changes", "Add the costs.", "submitted", "changes_requested",
+        "request_changes",
+        "Add the costs.",
+        "submitted",
+        "changes_requested",
     )
 
 
 def test_admin_publish_action(editor_client, submitted, editor):
     case = submitted()
-    editor_client.post(reverse("admin:catalogue_case_changelist"), {"action": "publish", "_selected_action": [case.pk]})
+    editor_client.post(
+        reverse("admin:catalogue_case_changelist"),
+        {"action": "publish", "_selected_action": [case.pk]},
+    )
     assert Case.objects.get(pk=case.pk).status == "published"
     assert ModerationEvent.objects.filter(case=case, action="publish", actor=editor).exists()
 
@@ -203,7 +232,7 @@ def _change_form_data(client, case):
     response = client.get(reverse("admin:catalogue_case_change", args=[case.pk]))
     form = response.context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name, _field in form.fields.items():
         value = form[name].value()
         if value is None:
             continue
@@ -222,11 +251,15 @@ def _change_form_data(client, case):
             for name in form.fields:
                 value = form[name].value()
                 if value not in (None, False):
-                    data[f"{fs.prefix}-{i}-{name}"] = str(value) if not isinstance(value, bool) else "on"
+                    data[f"{fs.prefix}-{i}-{name}"] = (
+                        str(value) if not isinstance(value, bool) else "on"
+                    )
     return data
 
 
-def test_two_editors_saving_at_once_the_second_is_told(client, editor, django_user_model, make_case):
+def test_two_editors_saving_at_once_the_second_is_told(
+    client, editor, django_user_model, make_case
+):
     case = make_case(title="Shared case")
     other = django_user_model.objects.create_user("editor2", "", "pw-editor-2", is_staff=True)
     other.groups.add(Group.objects.get(name="Editors"))
@@ -248,7 +281,9 @@ def test_two_editors_saving_at_once_the_second_is_told(client, editor, django_us
 def test_history_records_field_level_changes(editor_client, make_case):
     case = make_case(title="Before")
     data = _change_form_data(editor_client, case)
-    editor_client.post(reverse("admin:catalogue_case_change", args=[case.pk]), {**data, "title": "After"})
+    editor_client.post(
+        reverse("admin:catalogue_case_change", args=[case.pk]), {**data, "title": "After"}
+    )
     titles = list(case.history.values_list("title", flat=True))
     assert titles[:2] == ["After", "Before"]
     response = editor_client.get(reverse("admin:catalogue_case_history", args=[case.pk]))

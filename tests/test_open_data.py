@@ -6,7 +6,6 @@ import json
 from xml.etree import ElementTree
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -18,27 +17,55 @@ from tests.conftest import case_doc
 pytestmark = pytest.mark.django_db
 
 PUBLIC_KEYS = {
-    "slug", "title", "summary", "description", "country", "locality", "lead_organisations",
-    "service_areas", "co_producers", "phases", "activities", "planning", "delivery", "benefits",
-    "evidence", "start_year", "end_year", "ongoing", "outcomes", "costs", "lessons", "level",
-    "scenario", "driver", "sources", "status",
+    "slug",
+    "title",
+    "summary",
+    "description",
+    "country",
+    "locality",
+    "lead_organisations",
+    "service_areas",
+    "co_producers",
+    "phases",
+    "activities",
+    "planning",
+    "delivery",
+    "benefits",
+    "evidence",
+    "start_year",
+    "end_year",
+    "ongoing",
+    "outcomes",
+    "costs",
+    "lessons",
+    "level",
+    "scenario",
+    "driver",
+    "sources",
+    "status",
 }
 API_KEYS = PUBLIC_KEYS | {"url", "matrix_cell", "published_at"}
 
 
 @pytest.fixture
 def catalogue(seed_catalogue, make_case):
-    make_case(slug="assessors", title="Citizen assessors", phases=["co-assess"], benefits=["collective"])
+    make_case(
+        slug="assessors", title="Citizen assessors", phases=["co-assess"], benefits=["collective"]
+    )
     make_case(slug="hidden", title="Hidden", phases=["co-assess"], status="submitted")
     doc = case_doc(title="Private submission", phases=["co-assess"])
     doc.pop("slug")
-    services.case_submit(document=doc, contact=services.Contact(name="Secret Name", email="secret@example.org"))
+    services.case_submit(
+        document=doc, contact=services.Contact(name="Secret Name", email="secret@example.org")
+    )
 
 
 def list_slugs(client, query, settings):
     settings.CASES_PER_PAGE = 1000
     response = client.get(f"/cases/?{query}")
-    return [c.slug for c in response.context["page"].object_list], response.context["page"].paginator.count
+    return [c.slug for c in response.context["page"].object_list], response.context[
+        "page"
+    ].paginator.count
 
 
 def csv_slugs(client, query):
@@ -87,7 +114,9 @@ def test_list_csv_json_and_api_give_the_same_cases(client, catalogue, settings, 
 def test_co_assess_parity_as_the_issue_checks_it(client, catalogue, settings):
     expected, _ = list_slugs(client, "phase=co-assess", settings)
     assert "assessors" in expected and "hidden" not in expected
-    assert csv_slugs(client, "phase=co-assess") == expected == api_slugs(client, "phase=co-assess")[0]
+    assert (
+        csv_slugs(client, "phase=co-assess") == expected == api_slugs(client, "phase=co-assess")[0]
+    )
 
 
 def test_private_and_unpublished_data_never_appear(client, catalogue):
@@ -108,7 +137,13 @@ def test_private_and_unpublished_data_never_appear(client, catalogue):
 
 
 def test_csv_cells_that_spreadsheets_would_run_are_neutralised(client, make_case):
-    make_case(slug="formula", title="=HYPERLINK(\"http://evil\")", summary="+1+1", locality="@SUM(A1)", lessons="-2")
+    make_case(
+        slug="formula",
+        title='=HYPERLINK("http://evil")',
+        summary="+1+1",
+        locality="@SUM(A1)",
+        lessons="-2",
+    )
     body = b"".join(client.get("/cases.csv").streaming_content).decode()
     row = next(csv.DictReader(io.StringIO(body)))
     assert row["title"].startswith("'=") and row["summary"] == "'+1+1"
@@ -122,7 +157,9 @@ def test_api_errors_are_clear_json_not_server_errors(client, catalogue):
         assert "error" in response.json()
     assert client.get("/api/cases/?page=500").status_code == 404
     assert client.post("/api/cases/").status_code == 405
-    assert client.get("/api/cases/no-such-case/").json() == {"error": "No published case has this slug."}
+    assert client.get("/api/cases/no-such-case/").json() == {
+        "error": "No published case has this slug."
+    }
 
 
 def test_api_query_count_does_not_grow_with_page_size(client, catalogue):
@@ -150,7 +187,21 @@ def test_codebook_explains_every_column_and_value(client, catalogue):
     body = client.get("/codebook/").content.decode()
     for name in COLUMN_NAMES:
         assert f"<code>{name}</code>" in body
-    for value in ("co-commission", "co-planning", "community", "comparison-group", "politicians", "older-people"):
+    for value in (
+        "co-commission",
+        "co-planning",
+        "community",
+        "comparison-group",
+        "politicians",
+        "older-people",
+    ):
         assert f"<code>{value}</code>" in body
     assert "CC BY 4.0" in body
     assert client.get("/api/").status_code == 200
+
+
+def test_notices_in_headers_survive_control_characters(client, catalogue):
+    response = client.get("/cases.csv", {"phase": "\r\nX-Injected: 1"})
+    assert response.status_code == 200
+    assert "X-Injected" not in response.headers
+    assert "not understood" in response["X-Catalogue-Notice"]

@@ -66,7 +66,10 @@ def test_home_page_counts_phases(client, make_case):
     make_case(phases=["co-design", "co-deliver"])
     response = client.get(reverse("home"))
     assert dict((p.value, n) for p, n in response.context["phases"]) == {
-        "co-commission": 0, "co-design": 1, "co-deliver": 1, "co-assess": 0,
+        "co-commission": 0,
+        "co-design": 1,
+        "co-deliver": 1,
+        "co-assess": 0,
     }
 
 
@@ -84,18 +87,45 @@ def test_matrix_page_explains_every_cell_and_links_into_the_list(client, make_ca
 def test_guide_explains_every_term(client, make_case):
     make_case(phases=["co-assess"], title="Citizen inspectors")
     body = client.get(reverse("guide")).content.decode()
-    for vocabulary in (v.Phase, v.Activity, v.Benefit, v.EvidenceLevel, v.Direction, v.EvaluationDesign):
-        for slug, label, description in vocabulary.terms():
-            assert str(label) in body and description.split(";")[0].split(":")[0] in body.replace("&#x27;", "'").replace("&quot;", '"')
+    for vocabulary in (
+        v.Phase,
+        v.Activity,
+        v.Benefit,
+        v.EvidenceLevel,
+        v.Direction,
+        v.EvaluationDesign,
+    ):
+        for _slug, label, description in vocabulary.terms():
+            assert str(label) in body and description.split(";")[0].split(":")[0] in body.replace(
+                "&#x27;", "'"
+            ).replace("&quot;", '"')
     assert "Citizen inspectors" in body
     assert v.EVIDENCE_CAVEAT.split(".")[0] in body
 
 
 def test_case_page_lists_related_cases_same_cell_first(client, make_case):
     case = make_case(planning="co-planning", delivery="community", service_areas=["housing"])
-    make_case(title="Same cell", planning="co-planning", delivery="community", service_areas=["transport"], phases=["co-assess"])
-    make_case(title="Shared area", planning="professional", delivery="community", service_areas=["housing"], phases=["co-assess"])
-    make_case(title="Unrelated", planning="professional", delivery="community", service_areas=["transport"], phases=["co-assess"])
+    make_case(
+        title="Same cell",
+        planning="co-planning",
+        delivery="community",
+        service_areas=["transport"],
+        phases=["co-assess"],
+    )
+    make_case(
+        title="Shared area",
+        planning="professional",
+        delivery="community",
+        service_areas=["housing"],
+        phases=["co-assess"],
+    )
+    make_case(
+        title="Unrelated",
+        planning="professional",
+        delivery="community",
+        service_areas=["transport"],
+        phases=["co-assess"],
+    )
     related = [c.title for c in client.get(case.get_absolute_url()).context["related"]]
     assert related == ["Same cell", "Shared area"]
 

@@ -33,7 +33,10 @@ def test_check_deploy_is_clean_under_production_settings():
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -41,7 +44,9 @@ def test_check_deploy_is_clean_under_production_settings():
 def test_production_refuses_to_start_without_a_real_secret_key():
     env = {**os.environ, "DJANGO_DEBUG": "false"}
     env.pop("DJANGO_SECRET_KEY", None)
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 
@@ -80,9 +85,14 @@ def test_security_headers_on_every_page_type(client, make_case, production, path
 @pytest.mark.django_db
 def test_cookies_are_secure_httponly_and_samesite(client, vocabularies, production):
     client.get("/submit/who/", secure=True)
-    response = client.post("/submit/who/", {"planning": "co-planning", "delivery": "community"}, secure=True)
+    response = client.post(
+        "/submit/who/", {"planning": "co-planning", "delivery": "community"}, secure=True
+    )
     cookies = response.cookies
     session = cookies["sessionid"]
     assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
-    csrf = client.get("/submit/who/", secure=True).cookies.get("csrftoken") or client.cookies["csrftoken"]
+    csrf = (
+        client.get("/submit/who/", secure=True).cookies.get("csrftoken")
+        or client.cookies["csrftoken"]
+    )
     assert csrf["secure"] and csrf["samesite"] == "Lax"

@@ -9,11 +9,26 @@ from catalogue.models import Case, ModerationEvent, ProblemReport
 
 pytestmark = pytest.mark.django_db
 
-ROWS = {"outcomes-TOTAL_FORMS": "3", "outcomes-INITIAL_FORMS": "0", "sources-TOTAL_FORMS": "3", "sources-INITIAL_FORMS": "0"}
+ROWS = {
+    "outcomes-TOTAL_FORMS": "3",
+    "outcomes-INITIAL_FORMS": "0",
+    "sources-TOTAL_FORMS": "3",
+    "sources-INITIAL_FORMS": "0",
+}
 ANSWERS = {
     "who": {"planning": "co-planning", "delivery": "co-delivery"},
-    "participation": {"phases": ["co-design", "co-deliver"], "activities": ["design-forums"], "benefits": ["collective"]},
-    "evidence": {"statements": ["1", "2"], "direction": "positive", "design": "before-after", "independent": "no", "rationale": "Surveys before and after showed more use of the park."},
+    "participation": {
+        "phases": ["co-design", "co-deliver"],
+        "activities": ["design-forums"],
+        "benefits": ["collective"],
+    },
+    "evidence": {
+        "statements": ["1", "2"],
+        "direction": "positive",
+        "design": "before-after",
+        "independent": "no",
+        "rationale": "Surveys before and after showed more use of the park.",
+    },
     "about": {
         "title": "Friends of Riverside Park",
         "summary": "Residents and rangers redesigned and now look after a neglected park.",
@@ -35,7 +50,11 @@ ANSWERS = {
         "sources-0-kind": "evaluation",
         "sources-0-year": "2022",
     },
-    "contact": {"name": "Alex Officer", "email": "alex@newport.example", "organisation": "Newport City Council"},
+    "contact": {
+        "name": "Alex Officer",
+        "email": "alex@newport.example",
+        "organisation": "Newport City Council",
+    },
 }
 
 
@@ -47,7 +66,10 @@ def no_wait(settings):
 def fill_in(client, answers=ANSWERS):
     for step, data in answers.items():
         response = client.post(reverse("submit_step", args=[step]), data)
-        assert response.status_code == 302, (step, response.context and response.context["form"].errors)
+        assert response.status_code == 302, (
+            step,
+            response.context and response.context["form"].errors,
+        )
     return client.get(reverse("submit_check"))
 
 
@@ -91,9 +113,15 @@ def test_the_matrix_cell_is_shown_before_moving_on(client, vocabularies):
     assert reverse("case_detail", args=["caterham-barracks-community-trust"]) in body
 
 
-@pytest.mark.parametrize("planning, delivery", [("professional", "professional"), ("community", "professional")])
-def test_refused_combinations_are_explained_and_keep_the_answers(client, vocabularies, planning, delivery):
-    response = client.post(reverse("submit_step", args=["who"]), {"planning": planning, "delivery": delivery})
+@pytest.mark.parametrize(
+    "planning, delivery", [("professional", "professional"), ("community", "professional")]
+)
+def test_refused_combinations_are_explained_and_keep_the_answers(
+    client, vocabularies, planning, delivery
+):
+    response = client.post(
+        reverse("submit_step", args=["who"]), {"planning": planning, "delivery": delivery}
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "There is a problem" in body
@@ -189,7 +217,14 @@ def test_contact_details_never_appear_publicly(client, vocabularies, django_user
     send(client)
     case = Case.objects.get()
     services.case_publish(case=case, actor=django_user_model.objects.create(username="ed"))
-    for url in ["/", "/cases/", case.get_absolute_url(), "/cases/?q=riverside", "/guide/", "/matrix/"]:
+    for url in [
+        "/",
+        "/cases/",
+        case.get_absolute_url(),
+        "/cases/?q=riverside",
+        "/guide/",
+        "/matrix/",
+    ]:
         body = client.get(url).content.decode()
         assert "alex@newport.example" not in body and "Alex Officer" not in body, url
 
@@ -201,7 +236,10 @@ def test_tracking_link_is_unguessable_and_404_otherwise(client, db):
 
 def test_problem_report_is_saved_for_editors(client, make_case):
     case = make_case()
-    response = client.post(reverse("report_problem", args=[case.slug]), {"reason": "source", "details": "The link is broken."})
+    response = client.post(
+        reverse("report_problem", args=[case.slug]),
+        {"reason": "source", "details": "The link is broken."},
+    )
     assert response.status_code == 302
     report = ProblemReport.objects.get()
     assert report.case == case and report.details == "The link is broken."
@@ -213,7 +251,9 @@ def test_problem_report_spam_guards(client, make_case, settings):
     cache.clear()
     case = make_case()
     url = reverse("report_problem", args=[case.slug])
-    assert client.post(url, {"reason": "other", "details": "x", "website": "spam"}).status_code == 400
+    assert (
+        client.post(url, {"reason": "other", "details": "x", "website": "spam"}).status_code == 400
+    )
     settings.REPORT_RATE = "1/h"
     assert client.post(url, {"reason": "other", "details": "first"}).status_code == 302
     assert client.post(url, {"reason": "other", "details": "second"}).status_code == 429

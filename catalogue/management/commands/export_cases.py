@@ -1,3 +1,5 @@
+import contextlib
+import json
 import sys
 
 from django.core.management.base import BaseCommand
@@ -19,18 +21,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, format, output, status, **options):
-        import json
-
         cases = Case.objects.order_by("slug").for_page()
         if status != "all":
             cases = cases.filter(status=status)
         docs = (case_document(case) for case in cases.iterator(chunk_size=500))
-        stream = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
-        try:
+        with contextlib.ExitStack() as stack:
+            stream = (
+                stack.enter_context(open(output, "w", encoding="utf-8", newline=""))
+                if output
+                else sys.stdout
+            )
             if format == "csv":
                 write_csv(docs, stream)
             else:
                 stream.write(json.dumps(list(docs), indent=2, ensure_ascii=False) + "\n")
-        finally:
-            if output:
-                stream.close()

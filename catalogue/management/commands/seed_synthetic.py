@@ -13,30 +13,128 @@ from catalogue.models import Activity, Case, CoProducer, Outcome, Phase, Service
 
 PREFIX = "synthetic-"
 PRACTICES = [
-    "peer support", "participatory budgeting", "time bank", "community garden", "tenant panel",
-    "citizen inspection", "design workshop", "befriending scheme", "youth forum", "street watch",
-    "repair café", "community transport", "food co-operative", "carers' network", "health walk",
-    "school breakfast club", "recycling champions", "mentoring programme", "citizens' jury",
+    "peer support",
+    "participatory budgeting",
+    "time bank",
+    "community garden",
+    "tenant panel",
+    "citizen inspection",
+    "design workshop",
+    "befriending scheme",
+    "youth forum",
+    "street watch",
+    "repair café",
+    "community transport",
+    "food co-operative",
+    "carers' network",
+    "health walk",
+    "school breakfast club",
+    "recycling champions",
+    "mentoring programme",
+    "citizens' jury",
     "community asset transfer",
 ]
 PLACES = [
-    "Aberdeen", "Bristol", "Cardiff", "Derby", "Exeter", "Glasgow", "Hull", "Leeds", "Luton",
-    "Norwich", "Oldham", "Swansea", "Wrexham", "York", "Bergen", "Bremen", "Dortmund", "Oslo",
-    "Trondheim", "Utrecht", "Porto", "Lyon", "Basel", "Denver",
+    "Aberdeen",
+    "Bristol",
+    "Cardiff",
+    "Derby",
+    "Exeter",
+    "Glasgow",
+    "Hull",
+    "Leeds",
+    "Luton",
+    "Norwich",
+    "Oldham",
+    "Swansea",
+    "Wrexham",
+    "York",
+    "Bergen",
+    "Bremen",
+    "Dortmund",
+    "Oslo",
+    "Trondheim",
+    "Utrecht",
+    "Porto",
+    "Lyon",
+    "Basel",
+    "Denver",
 ]
-COMMON = (
-    "community service residents council support local people volunteers care health group "
-    "public partnership families young older housing safety neighbourhood services staff users"
-).split()
+COMMON = [
+    "community",
+    "service",
+    "residents",
+    "council",
+    "support",
+    "local",
+    "people",
+    "volunteers",
+    "care",
+    "health",
+    "group",
+    "public",
+    "partnership",
+    "families",
+    "young",
+    "older",
+    "housing",
+    "safety",
+    "neighbourhood",
+    "services",
+    "staff",
+    "users",
+]
 # Rarer words, each in a small share of cases, so searches span common and rare terms.
-RARE = (
-    "kestrel lighthouse marmalade quarry tapestry orchard fjord heron lantern meadow saffron "
-    "windmill cobbler harbour juniper pewter thistle velvet walnut zephyr"
-).split()
-FILLER = (
-    "the and with of to in for by a an on through together planned delivered shared "
-    "improved outcomes evidence trust decisions budget design review visits training"
-).split()
+RARE = [
+    "kestrel",
+    "lighthouse",
+    "marmalade",
+    "quarry",
+    "tapestry",
+    "orchard",
+    "fjord",
+    "heron",
+    "lantern",
+    "meadow",
+    "saffron",
+    "windmill",
+    "cobbler",
+    "harbour",
+    "juniper",
+    "pewter",
+    "thistle",
+    "velvet",
+    "walnut",
+    "zephyr",
+]
+FILLER = [
+    "the",
+    "and",
+    "with",
+    "of",
+    "to",
+    "in",
+    "for",
+    "by",
+    "a",
+    "an",
+    "on",
+    "through",
+    "together",
+    "planned",
+    "delivered",
+    "shared",
+    "improved",
+    "outcomes",
+    "evidence",
+    "trust",
+    "decisions",
+    "budget",
+    "design",
+    "review",
+    "visits",
+    "training",
+]
 
 
 def sentence(rng, words=12, rare_share=0.02):
@@ -59,7 +157,9 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, required=True)
         parser.add_argument("--seed", type=int, default=2007)
         parser.add_argument("--batch", type=int, default=2000)
-        parser.add_argument("--clear", action="store_true", help="Delete earlier synthetic cases first.")
+        parser.add_argument(
+            "--clear", action="store_true", help="Delete earlier synthetic cases first."
+        )
 
     def handle(self, *args, count, seed, batch, clear, **options):
         started = time.monotonic()
@@ -83,7 +183,9 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        self.stdout.write(f"\nCreated {count} synthetic cases in {time.monotonic() - started:.0f} s.")
+        self.stdout.write(
+            f"\nCreated {count} synthetic cases in {time.monotonic() - started:.0f} s."
+        )
 
     def _batch(self, rng, offset, size, now, phases, activities, areas, producers, cells):
         cases, links, texts = [], [], []
@@ -101,11 +203,15 @@ class Command(BaseCommand):
                     title=f"{practice.capitalize()} in {place} {n}",
                     summary=sentence(rng, 18),
                     description=" ".join(sentence(rng, 20) for _ in range(4)),
-                    country=rng.choice(["GB", "GB", "GB", "DE", "NO", "NL", "FR", "US", "BR", "CH"]),
+                    country=rng.choice(
+                        ["GB", "GB", "GB", "DE", "NO", "NL", "FR", "US", "BR", "CH"]
+                    ),
                     locality=place,
                     lead_organisations=f"{place} Council",
                     start_year=start,
-                    end_year=None if ongoing or rng.random() < 0.5 else min(start + rng.randint(0, 8), 2026),
+                    end_year=None
+                    if ongoing or rng.random() < 0.5
+                    else min(start + rng.randint(0, 8), 2026),
                     ongoing=ongoing,
                     planning=cell.planning,
                     delivery=cell.delivery,
@@ -125,7 +231,11 @@ class Command(BaseCommand):
             links.append(
                 (
                     chosen_phases,
-                    [activities[a] for a in v.ACTIVITY_PHASE if v.ACTIVITY_PHASE[a] == chosen_phases[0].slug][:1],
+                    [
+                        activities[a]
+                        for a in v.ACTIVITY_PHASE
+                        if v.ACTIVITY_PHASE[a] == chosen_phases[0].slug
+                    ][:1],
                     rng.sample(areas, rng.randint(1, 3)),
                     rng.sample(producers, rng.randint(1, 2)),
                 )
@@ -133,7 +243,9 @@ class Command(BaseCommand):
         Case.objects.bulk_create(cases)
         if connection.vendor != "postgresql":
             # SQLite's bulk_create does not return ids for all backends' versions: fetch them.
-            ids = dict(Case.objects.filter(slug__in=[c.slug for c in cases]).values_list("slug", "id"))
+            ids = dict(
+                Case.objects.filter(slug__in=[c.slug for c in cases]).values_list("slug", "id")
+            )
             for case in cases:
                 case.id = ids[case.slug]
         through = {
@@ -145,15 +257,27 @@ class Command(BaseCommand):
         rows = {key: [] for key in through}
         for case, (ph, act, ar, pr) in zip(cases, links, strict=True):
             rows["phases"] += [through["phases"](case_id=case.id, phase_id=p.id) for p in ph]
-            rows["activities"] += [through["activities"](case_id=case.id, activity_id=a.id) for a in act]
-            rows["service_areas"] += [through["service_areas"](case_id=case.id, servicearea_id=a.id) for a in ar]
-            rows["co_producers"] += [through["co_producers"](case_id=case.id, coproducer_id=p.id) for p in pr]
+            rows["activities"] += [
+                through["activities"](case_id=case.id, activity_id=a.id) for a in act
+            ]
+            rows["service_areas"] += [
+                through["service_areas"](case_id=case.id, servicearea_id=a.id) for a in ar
+            ]
+            rows["co_producers"] += [
+                through["co_producers"](case_id=case.id, coproducer_id=p.id) for p in pr
+            ]
         for key, objects in rows.items():
             through[key].objects.bulk_create(objects)
         Outcome.objects.bulk_create(
-            Outcome(case_id=c.id, statement=t, benefit_group=v.BenefitGroup.CITIZENS) for c, t in zip(cases, texts, strict=True)
+            Outcome(case_id=c.id, statement=t, benefit_group=v.BenefitGroup.CITIZENS)
+            for c, t in zip(cases, texts, strict=True)
         )
         Source.objects.bulk_create(
-            Source(case_id=c.id, citation=f"Synthetic source for {c.title}.", kind=v.SourceKind.OTHER, year=2020)
+            Source(
+                case_id=c.id,
+                citation=f"Synthetic source for {c.title}.",
+                kind=v.SourceKind.OTHER,
+                year=2020,
+            )
             for c in cases
         )
