@@ -6,11 +6,13 @@ saved only at the end, by `services.case_submit` (or `case_resubmit` when the
 officer edits a case an editor sent back).
 """
 
+import logging
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,6 +35,7 @@ from catalogue.forms import (
 from catalogue.interchange import ImportFailed
 from catalogue.models import Case, ModerationEvent
 
+logger = logging.getLogger(__name__)
 SESSION_KEY = "submission"
 HONEYPOT = "website"
 
@@ -349,6 +352,15 @@ def submit_check(request):
                 case, token = services.case_submit(document=document, contact=contact)
         except (ImportFailed, services.TransitionError) as error:
             messages.error(request, f"Your submission could not be saved: {error}")
+            return redirect("submit_check")
+        except DatabaseError:
+            # Nothing was written (one transaction); the answers are still in the session.
+            logger.exception("Submission failed in the database")
+            messages.error(
+                request,
+                "Sorry, your submission could not be saved just now. Your answers are kept: "
+                "please try sending them again in a few minutes.",
+            )
             return redirect("submit_check")
         draft.clear()
         request.session["submitted"] = {

@@ -264,3 +264,29 @@ def test_problem_report_spam_guards(client, make_case, settings):
 def test_problem_report_only_for_published_cases(client, make_case):
     case = make_case(status="submitted")
     assert client.get(reverse("report_problem", args=[case.slug])).status_code == 404
+
+
+def test_a_database_failure_mid_submission_leaves_nothing_and_keeps_the_answers(
+    client, vocabularies, monkeypatch
+):
+    from django.db import OperationalError
+
+    from catalogue.models import Outcome, Source
+
+    real_bulk_create = Source.objects.bulk_create
+
+    def failing(*args, **kwargs):
+        raise OperationalError("the database went away")
+
+    fill_in(client)
+    monkeypatch.setattr(Source.objects, "bulk_create", failing)
+    response = send(client)
+    assert response.status_code == 302 and response.url == reverse("submit_check")
+    assert Case.objects.count() == 0 and Outcome.objects.count() == 0
+    assert ModerationEvent.objects.count() == 0
+    page = client.get(reverse("submit_check"))
+    assert "could not be saved just now" in page.content.decode()
+    assert "Friends of Riverside Park" in page.content.decode()
+    monkeypatch.setattr(Source.objects, "bulk_create", real_bulk_create)
+    assert send(client).status_code == 302
+    assert Case.objects.count() == 1

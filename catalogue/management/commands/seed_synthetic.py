@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalogue import vocabulary as v
+from catalogue.facets import bump_catalogue_version
 from catalogue.models import Activity, Case, CoProducer, Outcome, Phase, ServiceArea, Source
 
 PREFIX = "synthetic-"
@@ -183,6 +184,7 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
+        bump_catalogue_version()  # bulk inserts send no signals: invalidate cached counts here
         self.stdout.write(
             f"\nCreated {count} synthetic cases in {time.monotonic() - started:.0f} s."
         )
