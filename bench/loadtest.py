@@ -204,7 +204,7 @@ def run(vendor, seconds):
     for leftover in (ROOT / "bench" / "data").glob("loadtest.sqlite3*"):
         leftover.unlink()  # a fresh catalogue each run
     prepare(url)
-    log = open(ROOT / "bench" / "data" / f"loadtest-{vendor}.log", "w")
+    log = open(ROOT / "bench" / "data" / f"loadtest-{vendor}.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [
             GUNICORN,
