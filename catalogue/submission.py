@@ -236,6 +236,11 @@ def refuse(request, reason, status):
     return render(request, "submit/refused.html", {"reason": reason}, status=status)
 
 
+def too_many(request, group, rate):
+    """Whether this address has sent more than `rate` of this kind of form (counts this one)."""
+    return is_ratelimited(request, group=group, key="ip", rate=rate, method="POST", increment=True)
+
+
 def spam_refusal(request):
     """A refusal if the request trips a spam guard, else None."""
     if request.POST.get(HONEYPOT):
@@ -328,14 +333,7 @@ def submit_check(request):
                 "and send it again: your answers are kept.",
                 400,
             )
-        if is_ratelimited(
-            request,
-            group="submission",
-            key="ip",
-            rate=settings.SUBMISSION_RATE,
-            method="POST",
-            increment=True,
-        ):
+        if too_many(request, "submission", settings.SUBMISSION_RATE):
             return refuse(
                 request,
                 "Too many submissions have come from your network recently. Please try again in "
@@ -560,14 +558,7 @@ def report_problem(request, slug):
     if request.method == "POST":
         if refusal := spam_refusal(request):
             return refusal
-        if is_ratelimited(
-            request,
-            group="report",
-            key="ip",
-            rate=settings.REPORT_RATE,
-            method="POST",
-            increment=True,
-        ):
+        if too_many(request, "report", settings.REPORT_RATE):
             return refuse(
                 request,
                 "Too many reports have come from your network recently. Please try again later.",
