@@ -96,3 +96,24 @@ def test_cookies_are_secure_httponly_and_samesite(client, vocabularies, producti
         or client.cookies["csrftoken"]
     )
     assert csrf["secure"] and csrf["samesite"] == "Lax"
+
+
+@pytest.mark.django_db
+def test_rate_limits_and_cached_counts_work_on_a_shared_redis_cache(client, make_case, settings):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    from django.core.cache import cache
+
+    cache.clear()
+    case = make_case()
+    assert "1 case" in client.get("/cases/").content.decode()
+    settings.REPORT_RATE = "1/h"
+    report = f"/cases/{case.slug}/report/"
+    assert client.post(report, {"reason": "other", "details": "a"}).status_code == 302
+    assert client.post(report, {"reason": "other", "details": "b"}).status_code == 429
+    cache.clear()
