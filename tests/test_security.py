@@ -106,7 +106,9 @@ def test_rate_limits_and_cached_counts_work_on_a_shared_redis_cache(client, make
         redis.Redis.from_url(url).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis server on 127.0.0.1:6379")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
     from django.core.cache import cache
 
     cache.clear()

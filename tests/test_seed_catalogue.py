@@ -43,3 +43,11 @@ def test_loading_the_seed_catalogue_twice_changes_nothing(seed_catalogue):
     before = Case.objects.count()
     call_command("import_cases", *map(str, CASE_FIXTURES), verbosity=0)
     assert Case.objects.count() == before
+
+
+def test_the_issue_checks_on_the_seed_catalogue(client, seed_catalogue):
+    cell = client.get("/cases/?planning=co-planning&delivery=community")
+    slugs = [c.slug for c in cell.context["page"].object_list]
+    assert "tackley-village-shop" in slugs and "villa-family" not in slugs
+    search = client.get("/cases/?q=breastfeeding")
+    assert search.context["page"].object_list[0].slug == "sure-start-gateshead"
