@@ -180,7 +180,9 @@ def test_feed_is_valid_atom_with_the_newest_cases(client, catalogue):
     root = ElementTree.fromstring(response.content)
     entries = root.findall("{http://www.w3.org/2005/Atom}entry")
     newest = Case.objects.published().order_by("-published_at", "-id")[:50]
-    assert [e.find("{http://www.w3.org/2005/Atom}title").text for e in entries] == [c.title for c in newest]
+    assert [e.find("{http://www.w3.org/2005/Atom}title").text for e in entries] == [
+        c.title for c in newest
+    ]
 
 
 def test_codebook_explains_every_column_and_value(client, catalogue):
