@@ -1,8 +1,14 @@
 """The seed catalogue: it loads, and the Bovaird (2007) case studies sit in their Table 1 cells."""
 
+import json
+import os
+import re
+from pathlib import Path
+
 import pytest
 
 from catalogue.models import Case
+from tests.conftest import CASE_FIXTURES, ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +44,6 @@ def test_every_case_page_names_its_table_1_cell(client, seed_catalogue):
 def test_loading_the_seed_catalogue_twice_changes_nothing(seed_catalogue):
     from django.core.management import call_command
 
-    from tests.conftest import CASE_FIXTURES
-
     before = Case.objects.count()
     call_command("import_cases", *map(str, CASE_FIXTURES), verbosity=0)
     assert Case.objects.count() == before
@@ -51,3 +55,28 @@ def test_the_issue_checks_on_the_seed_catalogue(client, seed_catalogue):
     assert "tackley-village-shop" in slugs and "villa-family" not in slugs
     search = client.get("/cases/?q=breastfeeding")
     assert search.context["page"].object_list[0].slug == "sure-start-gateshead"
+
+
+def test_the_seed_catalogue_has_at_least_80_distinct_published_cases(seed_catalogue):
+    published = Case.objects.published()
+    assert published.count() >= 80
+    titles = [title.casefold() for title in published.values_list("title", flat=True)]
+    assert len(titles) == len(set(titles))
+
+
+SEEDS = Path(os.environ.get("SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
+SEED_FILE = re.compile(r"seeds/(\d{3}_[0-9a-f]+\.txt)")
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"the seed texts are not at {SEEDS} (set SEEDS_DIR)")
+def test_every_key_figure_is_copied_exactly_from_a_seed_the_case_cites():
+    def flat(text):
+        return " ".join(text.split())
+
+    for path in CASE_FIXTURES:
+        for doc in json.loads(path.read_text()):
+            cited = {m for s in doc["sources"] for m in SEED_FILE.findall(s["locator"])}
+            texts = [flat((SEEDS / name).read_text()) for name in cited]
+            for outcome in doc["outcomes"]:
+                if figure := outcome["figure"]:
+                    assert any(flat(figure) in text for text in texts), (doc["slug"], figure)
