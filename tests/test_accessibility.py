@@ -89,6 +89,30 @@ def test_public_pages_have_no_serious_violations(site, width):
     assert not found, found
 
 
+def test_no_public_page_scrolls_sideways_on_a_phone(site):
+    """At 390 px nothing sticks out of the page; wide tables scroll inside their own region.
+    One case page from each matrix cell, since each marks a different cell of the small matrix."""
+    from catalogue.models import Case
+
+    base, _ = site
+    cells = Case.objects.published().order_by().values_list("planning", "delivery").distinct()
+    case_pages = [
+        Case.objects.published().filter(planning=p, delivery=d).first().get_absolute_url()
+        for p, d in cells
+    ]
+    assert len(case_pages) == 7
+    too_wide = {}
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_viewport_size({"width": 390, "height": 900})
+        for path in [*PUBLIC_PAGES, *case_pages]:
+            page.goto(base + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                too_wide[path] = width
+    assert not too_wide, too_wide
+
+
 def test_editor_pages_have_no_serious_violations(site):
     base, _ = site
     with chromium() as browser:
