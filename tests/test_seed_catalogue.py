@@ -1,4 +1,5 @@
-"""The seed catalogue: it loads, and the Bovaird (2007) case studies sit in their Table 1 cells."""
+"""The seed catalogue: it loads, it holds at least 80 distinct cases whose figures are copied from
+the seeds they cite, and the Bovaird (2007) case studies sit in their Table 1 cells."""
 
 import json
 import os
