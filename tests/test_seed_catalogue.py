@@ -74,10 +74,10 @@ def test_every_key_figure_is_copied_exactly_from_a_seed_the_case_cites():
     def flat(text):
         return " ".join(text.split())
 
+    seeds = {path.name: flat(path.read_text()) for path in SEEDS.glob("*.txt")}
     for path in CASE_FIXTURES:
         for doc in json.loads(path.read_text()):
             cited = {m for s in doc["sources"] for m in SEED_FILE.findall(s["locator"])}
-            texts = [flat((SEEDS / name).read_text()) for name in cited]
             for outcome in doc["outcomes"]:
                 if figure := outcome["figure"]:
-                    assert any(flat(figure) in text for text in texts), (doc["slug"], figure)
+                    assert any(flat(figure) in seeds[name] for name in cited), (doc["slug"], figure)
