@@ -109,6 +109,7 @@ def b1_list(request):
     context = {
         "filter": filterset,
         "page": page,
+        "page_range": page.paginator.get_elided_page_range(1, on_each_side=1, on_ends=1),
         "facets": FACETS,
         "chips": [],
         "suggestions": [],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.urls import reverse
 from django_countries import countries
 
 from catalogue import vocabulary as v
@@ -236,6 +237,12 @@ def _facet_counts(filterset):
 class Chip:
     label: str
     remove_query: str
+
+    @property
+    def href(self):
+        """The case list without this choice (and back on its first page)."""
+        path = reverse("case_list")
+        return f"{path}?{self.remove_query}" if self.remove_query else path
 
 
 def chips(facets, filterset):

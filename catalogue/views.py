@@ -57,6 +57,9 @@ def case_list(request):
         {
             "filter": filterset,
             "page": page,
+            "page_range": page.paginator.get_elided_page_range(
+                page.number, on_each_side=1, on_ends=1
+            ),
             "facets": facets,
             "chips": chosen,
             "suggestions": [] if page.paginator.count else loosening(chosen),

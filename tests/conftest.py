@@ -26,12 +26,33 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
 
 
-@pytest.fixture(autouse=True)
-def browser_event_loop(request, monkeypatch):
-    """Playwright's sync API runs an event loop in the test thread; the test's own database
-    reads there are still synchronous, so Django's async guard is lifted for browser tests only."""
-    if "browser" in request.keywords:
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session (in its own thread: see tests/browser.py)."""
+    from tests.browser import BrowserThread
+
+    thread = BrowserThread()
+    yield thread.browser
+    thread.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """`new_page(width=1280, javascript=True, **context_options)`: a page in a fresh browser
+    context, with its own cookies."""
+    contexts = []
+
+    def open_page(width=1280, height=900, javascript=True, **options):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, java_script_enabled=javascript, **options
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth.models import Group
 
 from catalogue import services
-from tests.browser import chromium
 from tests.conftest import case_doc
 
 pytestmark = [
@@ -66,30 +65,29 @@ PUBLIC_PAGES = [
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_public_pages_have_no_serious_violations(site, width):
+def test_public_pages_have_no_serious_violations(site, new_page, width):
     base, token = site
     found = {}
-    with chromium() as browser:
-        page = browser.new_page()
-        page.set_viewport_size({"width": width, "height": 900})
-        for path in [*PUBLIC_PAGES, f"/track/{token}/"]:
-            page.goto(base + path)
-            if problems := violations(page):
-                found[path] = problems
-        # Pages showing errors: a refused combination and an empty required step.
-        page.goto(base + "/submit/who/")
-        page.get_by_label("Paid professional staff only").check()
-        page.get_by_role("button", name="Save and continue").click()
+    page = new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    for path in [*PUBLIC_PAGES, f"/track/{token}/"]:
+        page.goto(base + path)
         if problems := violations(page):
-            found["submit/who with errors"] = problems
-        page.goto(base + "/cases/tackley-village-shop/report/")
-        page.get_by_role("button", name="Send report").click()
-        if problems := violations(page):
-            found["report with errors"] = problems
+            found[path] = problems
+    # Pages showing errors: a refused combination and an empty required step.
+    page.goto(base + "/submit/who/")
+    page.get_by_label("Paid professional staff only").check()
+    page.get_by_role("button", name="Save and continue").click()
+    if problems := violations(page):
+        found["submit/who with errors"] = problems
+    page.goto(base + "/cases/tackley-village-shop/report/")
+    page.get_by_role("button", name="Send report").click()
+    if problems := violations(page):
+        found["report with errors"] = problems
     assert not found, found
 
 
-def test_no_public_page_scrolls_sideways_on_a_phone(site):
+def test_no_public_page_scrolls_sideways_on_a_phone(site, new_page):
     """At 390 px nothing sticks out of the page; wide tables scroll inside their own region.
     One case page from each matrix cell, since each marks a different cell of the small matrix."""
     from catalogue.models import Case
@@ -102,74 +100,70 @@ def test_no_public_page_scrolls_sideways_on_a_phone(site):
     ]
     assert len(case_pages) == 7
     too_wide = {}
-    with chromium() as browser:
-        page = browser.new_page()
-        page.set_viewport_size({"width": 390, "height": 900})
-        for path in [*PUBLIC_PAGES, *case_pages]:
-            page.goto(base + path)
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > 390:
-                too_wide[path] = width
+    page = new_page()
+    page.set_viewport_size({"width": 390, "height": 900})
+    for path in [*PUBLIC_PAGES, *case_pages]:
+        page.goto(base + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            too_wide[path] = width
     assert not too_wide, too_wide
 
 
-def test_editor_pages_have_no_serious_violations(site):
+def test_editor_pages_have_no_serious_violations(site, new_page):
     base, _ = site
-    with chromium() as browser:
-        page = browser.new_page()
-        page.goto(base + "/admin/login/")
-        assert not violations(page)
-        page.get_by_label("Username").fill("editor")
-        page.get_by_label("Password").fill("a-long-editor-password")
-        page.get_by_role("button", name="Log in").click()
-        page.goto(base + "/admin/catalogue/case/?queue=all")
-        assert page.locator("#result_list").count() == 1
-        assert not violations(page)
+    page = new_page()
+    page.goto(base + "/admin/login/")
+    assert not violations(page)
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("a-long-editor-password")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(base + "/admin/catalogue/case/?queue=all")
+    assert page.locator("#result_list").count() == 1
+    assert not violations(page)
 
 
-def test_filters_work_with_the_keyboard_alone(site):
+def test_filters_work_with_the_keyboard_alone(site, new_page):
     base, _ = site
-    with chromium() as browser:
-        page = browser.new_page()
-        page.goto(base + "/cases/")
-        page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.className") == "skip-link"
-        page.keyboard.press("Enter")
-        page.locator("#id_q").focus()
-        page.keyboard.type("village")
-        page.locator("#f-planning-co-planning").focus()
-        page.keyboard.press("Space")
-        page.locator("button.button", has_text="Apply filters").focus()
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/cases/?**")
-        assert "planning=co-planning" in page.url and "q=village" in page.url
-        assert "tackley-village-shop" in page.content()
-        chip = page.locator(".chip", has_text="Planned by")
-        chip.focus()
-        page.keyboard.press("Enter")
-        page.wait_for_url(lambda url: "planning=co-planning" not in url)
-        assert page.locator(".chip").count() == 1
+    page = new_page()
+    page.goto(base + "/cases/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    page.locator("#id_q").focus()
+    page.keyboard.type("village")
+    page.locator("#f-planning-co-planning").focus()
+    page.keyboard.press("Space")
+    page.locator("button.button", has_text="Apply filters").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/cases/?**")
+    assert "planning=co-planning" in page.url and "q=village" in page.url
+    assert "tackley-village-shop" in page.content()
+    chip = page.locator(".chip", has_text="Planned by")
+    chip.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "planning=co-planning" not in url)
+    assert page.locator(".chip").count() == 1
 
 
-def test_submission_form_works_with_the_keyboard_alone(site):
+def test_submission_form_works_with_the_keyboard_alone(site, new_page):
     base, _ = site
-    with chromium() as browser:
-        page = browser.new_page()
-        page.goto(base + "/submit/who/")
-        page.locator("#id_planning_1").focus()
-        page.keyboard.press("Space")
-        page.locator("#id_delivery_1").focus()
-        page.keyboard.press("Space")
-        page.keyboard.press("Tab")
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/submit/participation/")
-        assert "Full user/professional co-production" in page.content()
-        # An error summary link moves focus to the field it names.
-        page.keyboard.press("Tab")
-        page.locator("button.button").focus()
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
-        link = page.locator(".error-summary a").first
-        link.focus()
-        page.keyboard.press("Enter")
-        assert page.evaluate("location.hash") == "#id_phases_0"
+    page = new_page()
+    page.goto(base + "/submit/who/")
+    page.locator("#id_planning_1").focus()
+    page.keyboard.press("Space")
+    page.locator("#id_delivery_1").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/submit/participation/")
+    assert "Full user/professional co-production" in page.content()
+    # An error summary link moves focus to the field it names.
+    page.keyboard.press("Tab")
+    page.locator("button.button").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    link = page.locator(".error-summary a").first
+    link.focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#id_phases_0"

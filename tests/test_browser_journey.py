@@ -4,7 +4,6 @@ import pytest
 from django.contrib.auth.models import Group
 
 from catalogue.models import Case
-from tests.browser import chromium
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,117 +31,116 @@ def admin_action(page, base, title, action, reason=None):
     assert "updated" in page.locator(".messagelist").inner_text()
 
 
-def test_submit_request_changes_resubmit_publish(live_server, editor, settings):
+def test_submit_request_changes_resubmit_publish(live_server, new_page, editor, settings):
     settings.SUBMISSION_MIN_SECONDS = 0
     base = live_server.url
-    with chromium() as browser:
-        officer = browser.new_page()
-        officer.goto(f"{base}/submit/")
-        officer.get_by_role("link", name="Start now").click()
+    officer = new_page()
+    officer.goto(f"{base}/submit/")
+    officer.get_by_role("link", name="Start now").click()
 
-        # Step 1: a refused combination is explained and keeps the answers.
-        officer.get_by_label(
-            "Professionals (council or agency staff) planned and designed it on their own"
-        ).check()
-        officer.get_by_label("Paid professional staff only").check()
-        officer.get_by_role("button", name="Save and continue").click()
-        assert "There is a problem" in officer.content()
-        assert officer.get_by_label("Paid professional staff only").is_checked()
-        officer.get_by_label(
-            "Service users, residents or community groups planned or designed it together with professionals"
-        ).check()
-        officer.get_by_label(
-            "Service users, volunteers or community members, without professional staff"
-        ).check()
-        officer.get_by_role("button", name="Save and continue").click()
+    # Step 1: a refused combination is explained and keeps the answers.
+    officer.get_by_label(
+        "Professionals (council or agency staff) planned and designed it on their own"
+    ).check()
+    officer.get_by_label("Paid professional staff only").check()
+    officer.get_by_role("button", name="Save and continue").click()
+    assert "There is a problem" in officer.content()
+    assert officer.get_by_label("Paid professional staff only").is_checked()
+    officer.get_by_label(
+        "Service users, residents or community groups planned or designed it together with professionals"
+    ).check()
+    officer.get_by_label(
+        "Service users, volunteers or community members, without professional staff"
+    ).check()
+    officer.get_by_role("button", name="Save and continue").click()
 
-        # Step 2 shows the matrix cell the answers give, before moving on.
-        assert (
-            "User/community delivery of co-planned or co-designed services"
-            in officer.locator(".cell-panel").inner_text()
-        )
-        officer.get_by_label("Delivering the service", exact=False).check()
-        officer.get_by_label("Mainly the people who take part", exact=False).check()
-        officer.get_by_label("A wider group or the whole community", exact=False).check()
-        officer.get_by_role("button", name="Save and continue").click()
+    # Step 2 shows the matrix cell the answers give, before moving on.
+    assert (
+        "User/community delivery of co-planned or co-designed services"
+        in officer.locator(".cell-panel").inner_text()
+    )
+    officer.get_by_label("Delivering the service", exact=False).check()
+    officer.get_by_label("Mainly the people who take part", exact=False).check()
+    officer.get_by_label("A wider group or the whole community", exact=False).check()
+    officer.get_by_role("button", name="Save and continue").click()
 
-        officer.get_by_label("We can explain clearly why it should work", exact=False).check()
-        officer.get_by_label("Positive").check()
-        officer.get_by_label("Qualitative:", exact=False).check()
-        officer.get_by_label("In one or two sentences", exact=False).fill(
-            "Interviews with users describe fewer trips to town."
-        )
-        officer.get_by_role("button", name="Save and continue").click()
+    officer.get_by_label("We can explain clearly why it should work", exact=False).check()
+    officer.get_by_label("Positive").check()
+    officer.get_by_label("Qualitative:", exact=False).check()
+    officer.get_by_label("In one or two sentences", exact=False).fill(
+        "Interviews with users describe fewer trips to town."
+    )
+    officer.get_by_role("button", name="Save and continue").click()
 
-        officer.get_by_label("Name of the service or initiative").fill("Llanfair community minibus")
-        officer.get_by_label("Summary").fill(
-            "Volunteers drive a minibus the village designed with the council."
-        )
-        officer.get_by_label("Description").fill(
-            "Residents planned the routes with council transport officers; volunteers drive."
-        )
-        officer.get_by_label("Town, city or area").fill("Llanfair")
-        officer.get_by_label("Transport").check()
-        officer.get_by_label("Volunteers").check()
-        officer.get_by_label("Year it started").fill("2018")
-        officer.get_by_label("It is still running").check()
-        officer.get_by_role("button", name="Save and continue").click()
+    officer.get_by_label("Name of the service or initiative").fill("Llanfair community minibus")
+    officer.get_by_label("Summary").fill(
+        "Volunteers drive a minibus the village designed with the council."
+    )
+    officer.get_by_label("Description").fill(
+        "Residents planned the routes with council transport officers; volunteers drive."
+    )
+    officer.get_by_label("Town, city or area").fill("Llanfair")
+    officer.get_by_label("Transport").check()
+    officer.get_by_label("Volunteers").check()
+    officer.get_by_label("Year it started").fill("2018")
+    officer.get_by_label("It is still running").check()
+    officer.get_by_role("button", name="Save and continue").click()
 
-        officer.locator("#id_sources-0-citation").fill(
-            "Llanfair Community Council (2021) Minibus annual report."
-        )
-        officer.locator("#id_sources-0-kind").select_option("practitioner")
-        officer.get_by_role("button", name="Save and continue").click()
+    officer.locator("#id_sources-0-citation").fill(
+        "Llanfair Community Council (2021) Minibus annual report."
+    )
+    officer.locator("#id_sources-0-kind").select_option("practitioner")
+    officer.get_by_role("button", name="Save and continue").click()
 
-        officer.get_by_label("Your name").fill("Rhian Officer")
-        officer.get_by_label("Email address").fill("rhian@llanfair.example")
-        officer.get_by_role("button", name="Continue to check your answers").click()
+    officer.get_by_label("Your name").fill("Rhian Officer")
+    officer.get_by_label("Email address").fill("rhian@llanfair.example")
+    officer.get_by_role("button", name="Continue to check your answers").click()
 
-        assert "Check your answers" in officer.content()
-        officer.get_by_role("button", name="Send my example").click()
-        reference = officer.locator(".reference").inner_text()
-        assert reference.startswith("CP-")
-        tracking = officer.locator("#tracking-link").get_attribute("href")
+    assert "Check your answers" in officer.content()
+    officer.get_by_role("button", name="Send my example").click()
+    reference = officer.locator(".reference").inner_text()
+    assert reference.startswith("CP-")
+    tracking = officer.locator("#tracking-link").get_attribute("href")
 
-        # The editor asks for changes.
-        editor_page = browser.new_page()
-        editor_page.goto(f"{base}/admin/login/")
-        editor_page.get_by_label("Username").fill("editor")
-        editor_page.get_by_label("Password").fill("a-long-editor-password")
-        editor_page.get_by_role("button", name="Log in").click()
-        editor_page.goto(f"{base}/admin/catalogue/case/")
-        assert "Llanfair community minibus" in editor_page.content()
-        admin_action(
-            editor_page,
-            base,
-            "Llanfair community minibus",
-            "request_changes",
-            "Please name the lead organisation.",
-        )
+    # The editor asks for changes.
+    editor_page = new_page()
+    editor_page.goto(f"{base}/admin/login/")
+    editor_page.get_by_label("Username").fill("editor")
+    editor_page.get_by_label("Password").fill("a-long-editor-password")
+    editor_page.get_by_role("button", name="Log in").click()
+    editor_page.goto(f"{base}/admin/catalogue/case/")
+    assert "Llanfair community minibus" in editor_page.content()
+    admin_action(
+        editor_page,
+        base,
+        "Llanfair community minibus",
+        "request_changes",
+        "Please name the lead organisation.",
+    )
 
-        # The officer sees the reason, edits and resubmits.
-        officer.goto(tracking)
-        assert "Please name the lead organisation." in officer.content()
-        officer.get_by_role("button", name="Edit and resubmit").click()
-        officer.get_by_role("link", name="Change about the service").click()
-        officer.get_by_label("Lead organisation(s)").fill("Llanfair Community Council")
-        officer.get_by_role("button", name="Save and return to your answers").click()
-        officer.get_by_role("button", name="Send my changes").click()
-        assert officer.locator(".reference").inner_text() == reference
+    # The officer sees the reason, edits and resubmits.
+    officer.goto(tracking)
+    assert "Please name the lead organisation." in officer.content()
+    officer.get_by_role("button", name="Edit and resubmit").click()
+    officer.get_by_role("link", name="Change about the service").click()
+    officer.get_by_label("Lead organisation(s)").fill("Llanfair Community Council")
+    officer.get_by_role("button", name="Save and return to your answers").click()
+    officer.get_by_role("button", name="Send my changes").click()
+    assert officer.locator(".reference").inner_text() == reference
 
-        # The editor publishes; the case is in the filtered list with the officer's classification.
-        admin_action(editor_page, base, "Llanfair community minibus", "publish")
-        public = browser.new_page()
-        public.goto(
-            f"{base}/cases/?planning=co-planning&delivery=community&phase=co-deliver&type=collective"
-        )
-        public.get_by_role("link", name="Llanfair community minibus").click()
-        assert "Llanfair Community Council" in public.content()
-        assert "rhian@llanfair.example" not in public.content()
+    # The editor publishes; the case is in the filtered list with the officer's classification.
+    admin_action(editor_page, base, "Llanfair community minibus", "publish")
+    public = new_page()
+    public.goto(
+        f"{base}/cases/?planning=co-planning&delivery=community&phase=co-deliver&type=collective"
+    )
+    public.get_by_role("link", name="Llanfair community minibus").click()
+    assert "Llanfair Community Council" in public.content()
+    assert "rhian@llanfair.example" not in public.content()
 
-        editor_page.goto(f"{base}/admin/catalogue/case/{Case.objects.get().pk}/history/")
-        history = editor_page.content()
-        assert history.count("Llanfair community minibus") >= 1
+    editor_page.goto(f"{base}/admin/catalogue/case/{Case.objects.get().pk}/history/")
+    history = editor_page.content()
+    assert history.count("Llanfair community minibus") >= 1
 
     case = Case.objects.get()
     assert case.status == "published"

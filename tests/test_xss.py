@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from catalogue import services
 from catalogue.models import Case
-from tests.browser import chromium
 from tests.test_submission import ANSWERS
 
 pytestmark = [
@@ -98,7 +97,7 @@ def submit(client, index, payload):
 
 
 def test_script_payloads_are_inert_everywhere(
-    live_server, vocabularies, django_user_model, settings
+    live_server, new_page, vocabularies, django_user_model, settings
 ):
     assert len(PAYLOADS) >= 50
     settings.SUBMISSION_MIN_SECONDS = 0
@@ -149,21 +148,20 @@ def test_script_payloads_are_inert_everywhere(
         assert response["Content-Disposition"].startswith("attachment")
     executed = []
     # The Content-Security-Policy is bypassed so that escaping alone is what is tested.
-    with chromium(bypass_csp=True) as browser:
-        page = browser.new_page()
-        page.on("dialog", lambda dialog: (executed.append(("dialog", page.url)), dialog.dismiss()))
-        for path in pages:
-            page.goto(live_server.url + path)
-            page.wait_for_timeout(50)
-            if page.evaluate("window.__xss === 1"):
-                executed.append(path)
-        page.goto(live_server.url + "/admin/login/")
-        page.get_by_label("Username").fill("editor")
-        page.get_by_label("Password").fill("a-long-editor-password")
-        page.get_by_role("button", name="Log in").click()
-        for path in admin_pages:
-            page.goto(live_server.url + path)
-            page.wait_for_timeout(50)
-            if page.evaluate("window.__xss === 1"):
-                executed.append(path)
+    page = new_page(bypass_csp=True)
+    page.on("dialog", lambda dialog: (executed.append(("dialog", page.url)), dialog.dismiss()))
+    for path in pages:
+        page.goto(live_server.url + path)
+        page.wait_for_timeout(50)
+        if page.evaluate("window.__xss === 1"):
+            executed.append(path)
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("a-long-editor-password")
+    page.get_by_role("button", name="Log in").click()
+    for path in admin_pages:
+        page.goto(live_server.url + path)
+        page.wait_for_timeout(50)
+        if page.evaluate("window.__xss === 1"):
+            executed.append(path)
     assert executed == []

@@ -1,6 +1,34 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
+
+  // An error summary takes focus when the page loads, so screen readers announce it first.
+  var summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
+
+  // The case list's filters stand open beside the results on a wide screen (browsers that
+  // cannot style ::details-content would otherwise show them closed there).
+  var wide = window.matchMedia("(min-width: 50.0625rem)");
+  document.querySelectorAll("details[data-open-when-wide]").forEach(function (details) {
+    if (wide.matches) details.open = true;
+  });
+
+  // The evidence step: the proposed level follows the ticks as they change.
+  var panel = document.querySelector("[data-evidence-levels]");
+  if (panel) {
+    var levels = JSON.parse(panel.getAttribute("data-evidence-levels"));
+    var boxes = document.querySelectorAll("input[name='statements']");
+    var update = function () {
+      var level = 0;
+      boxes.forEach(function (box) {
+        if (box.checked) level = Math.max(level, parseInt(box.value, 10));
+      });
+      panel.querySelector("[data-evidence-level]").textContent = levels[level].name;
+      panel.querySelector("[data-evidence-meaning]").textContent = levels[level].meaning;
+    };
+    boxes.forEach(function (box) { box.addEventListener("change", update); });
+  }
+
   if (!navigator.clipboard) return;
   document.querySelectorAll("[data-copy-target]").forEach(function (button) {
     var target = document.getElementById(button.getAttribute("data-copy-target"));
