@@ -29,10 +29,38 @@ def test_the_six_case_studies_are_published_in_their_table_1_cells(seed_catalogu
         assert (case.planning, case.delivery) == cell, slug
 
 
+# How locators name the seed texts, in readers' words: the publication, then its section.
+SEED_PUBLICATIONS = {
+    "Bovaird (2007)": "004_1b22680238e5952d.txt",
+    "Bovaird and Loeffler (2014)": "001_90c1ab84eda2ab96.txt",
+    "Trættemberg and Ervik (2024)": "000_ce50f642e72de00e.txt",
+    "the course text 'Co-production: levels, types and models'": "002_0a2b85991751ffff.txt",
+    "the research note on individual and collective co-production": "003_f1ab7abe4a037fb8.txt",
+}
+SEED_LOCATOR = re.compile(
+    "(" + "|".join(re.escape(name) for name in SEED_PUBLICATIONS) + r"), (\S.*)"
+)
+
+
+def cited_seeds(locators):
+    """The seed files that a case's source locators cite, each with a section."""
+    return {SEED_PUBLICATIONS[m[1]] for loc in locators if (m := SEED_LOCATOR.search(loc))}
+
+
 def test_every_published_case_cites_a_seed_with_a_section(seed_catalogue):
     for case in Case.objects.published().prefetch_related("sources"):
-        locators = [s.locator for s in case.sources.all()]
-        assert any("seeds/" in loc for loc in locators), case.slug
+        assert cited_seeds(s.locator for s in case.sources.all()), case.slug
+
+
+def test_source_locators_never_show_file_names(client, seed_catalogue):
+    for case in Case.objects.published():
+        page = client.get(case.get_absolute_url()).content.decode()
+        api = client.get(f"/api/cases/{case.slug}/").content.decode()
+        for text in (page, api):
+            assert "seeds/" not in text and ".txt" not in text, case.slug
+    assert "Bovaird (2007), case study 'The Sure Start initiative in Gateshead'; Table 1" in (
+        client.get("/cases/sure-start-gateshead/").content.decode().replace("&#x27;", "'")
+    )
 
 
 def test_every_case_page_names_its_table_1_cell(client, seed_catalogue):
@@ -66,7 +94,6 @@ def test_the_seed_catalogue_has_at_least_80_distinct_published_cases(seed_catalo
 
 
 SEEDS = Path(os.environ.get("SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
-SEED_FILE = re.compile(r"seeds/(\d{3}_[0-9a-f]+\.txt)")
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason=f"the seed texts are not at {SEEDS} (set SEEDS_DIR)")
@@ -77,7 +104,7 @@ def test_every_key_figure_is_copied_exactly_from_a_seed_the_case_cites():
     seeds = {path.name: flat(path.read_text()) for path in SEEDS.glob("*.txt")}
     for path in CASE_FIXTURES:
         for doc in json.loads(path.read_text()):
-            cited = {m for s in doc["sources"] for m in SEED_FILE.findall(s["locator"])}
+            cited = cited_seeds(s["locator"] for s in doc["sources"])
             for outcome in doc["outcomes"]:
                 if figure := outcome["figure"]:
                     assert any(flat(figure) in seeds[name] for name in cited), (doc["slug"], figure)
