@@ -20,8 +20,9 @@ seed: install
 	$(PY) manage.py loaddata fixtures/vocabularies.json
 	$(PY) manage.py import_cases fixtures/cases/*.json
 
+# Links in emails point at the address served here unless DJANGO_SITE_URL says otherwise.
 run: seed
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_SITE_URL="$${DJANGO_SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(PY) -m pytest

@@ -7,7 +7,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalogue import services
@@ -26,6 +28,13 @@ from catalogue.models import (
 
 WAITING = "waiting"
 
+admin.site.site_header = "Co-production Case Catalogue: editors"
+admin.site.site_title = "Co-production Case Catalogue editors"
+admin.site.index_title = "Editors' workspace"
+admin.site.site_url = "/"
+# The app list beside every page would squeeze the case list's columns at 1366 px.
+admin.site.enable_nav_sidebar = False
+
 
 class QueueFilter(admin.SimpleListFilter):
     """Opens on what is waiting for an editor's decision."""
@@ -34,7 +43,11 @@ class QueueFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [(WAITING, "Waiting for a decision"), *v.Status.choices, ("all", "All")]
+        # "Waiting for a decision" is the submitted status, so it is not listed twice.
+        others = [
+            (value, label) for value, label in v.Status.choices if value != v.Status.SUBMITTED
+        ]
+        return [(WAITING, "Waiting for a decision"), *others, ("all", "All")]
 
     def value(self):
         return super().value() or WAITING
@@ -53,6 +66,20 @@ class QueueFilter(admin.SimpleListFilter):
         if self.value() in v.Status.values:
             return queryset.filter(status=self.value())
         return queryset
+
+
+class CountryFilter(admin.SimpleListFilter):
+    """Only the countries that cases have, not all 249."""
+
+    title = "country"
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = Case.objects.order_by().values_list("country", flat=True).distinct()
+        return sorted(((code, countries.name(code)) for code in codes), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() else queryset
 
 
 class OutcomeInline(admin.TabularInline):
@@ -91,7 +118,7 @@ class CaseAdminForm(forms.ModelForm):
     class Meta:
         model = Case
         fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose what is shown
-        widgets = {"summary": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"summary": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,9 +216,8 @@ class CaseAdmin(SimpleHistoryAdmin):
         "reference",
         "status",
         "submitted_at",
-        "cell_name",
-        "evidence_level",
-        "evidence_confirmed",
+        "cell_short",
+        "evidence",
         "country",
     ]
     list_filter = [
@@ -205,7 +231,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         "evidence_confirmed",
         "service_areas",
         "co_producers",
-        "country",
+        CountryFilter,
     ]
     search_fields = ["title", "summary", "slug", "reference", "locality", "lead_organisations"]
     ordering = [F("submitted_at").asc(nulls_last=True), "title"]
@@ -220,6 +246,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         "published_at",
         "submitter_erased_at",
         "submitter_proposal",
+        "possible_duplicates",
     ]
     inlines = [OutcomeInline, SourceInline, ModerationEventInline]
     actions = [
@@ -242,6 +269,7 @@ class CaseAdmin(SimpleHistoryAdmin):
                     "status",
                     "reference",
                     "version",
+                    "possible_duplicates",
                 ]
             },
         ),
@@ -301,9 +329,38 @@ class CaseAdmin(SimpleHistoryAdmin):
         ("Dates", {"fields": ["created_at", "updated_at", "submitted_at", "published_at"]}),
     ]
 
-    @admin.display(description="matrix cell")
-    def cell_name(self, case):
-        return case.cell.name if case.cell else "—"
+    @admin.display(description="planned / delivered by")
+    def cell_short(self, case):
+        return case.cell.short_name if case.cell else "—"
+
+    @admin.display(description="evidence", ordering="evidence_level")
+    def evidence(self, case):
+        state = "confirmed" if case.evidence_confirmed else "proposed"
+        return f"{case.evidence_level} ({state})"
+
+    @admin.display(description="possible duplicates")
+    def possible_duplicates(self, case):
+        if not case.pk:
+            return "—"
+        others = services.possible_duplicates(case)
+        if not others:
+            return "None found: no other case has a similar title, or a similar title in the same place."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> ({}{})</li>',
+                (
+                    (
+                        reverse("admin:catalogue_case_change", args=[other.pk]),
+                        other.title,
+                        other.get_status_display().lower(),
+                        f", {other.locality}" if other.locality else "",
+                    )
+                    for other in others
+                ),
+            ),
+        )
 
     @admin.display(description="submitter's original proposal")
     def submitter_proposal(self, case):

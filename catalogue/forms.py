@@ -62,10 +62,17 @@ class ParticipationForm(StepForm):
     )
     activities = forms.MultipleChoiceField(
         label="Which of these activities are involved? (optional)",
-        choices=[(a.value, f"{a.label} ({a.phase.label}): {a.description}") for a in v.Activity],
+        choices=[
+            (
+                a.value,
+                f"{v.PLAIN_ANSWERS['activities'][a.value]} ({a.label}, part of {a.phase.label})",
+            )
+            for a in v.Activity
+        ],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Only tick activities under the stages you ticked above.",
+        help_text="Only tick activities that belong to a stage you ticked above: the stage is "
+        "named in brackets.",
     )
     benefits = forms.MultipleChoiceField(
         label="Who benefits?",
@@ -98,7 +105,10 @@ class EvidenceForm(StepForm):
 
     statements = forms.TypedMultipleChoiceField(
         label="Which of these are true? Tick all that apply.",
-        choices=[(str(n), text) for n, text in enumerate(v.EVIDENCE_QUESTIONS, start=1)],
+        choices=[
+            (str(n), f"{text} (evidence level {n}: {v.EvidenceLevel(n).label})")
+            for n, text in enumerate(v.EVIDENCE_QUESTIONS, start=1)
+        ],
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -131,7 +141,7 @@ class EvidenceForm(StepForm):
     rationale = forms.CharField(
         label="In one or two sentences, what does the evidence show?",
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 5}),
         help_text="For example: “A survey of 120 participants found 80% felt safer.” "
         "If there is no evaluation yet, say so.",
         error_messages={
@@ -141,7 +151,21 @@ class EvidenceForm(StepForm):
 
     @property
     def proposed_level(self):
-        return v.proposed_level(set(self.cleaned_data.get("statements", [])))
+        """The level the ticked statements support, also while other answers have errors."""
+        ticked = self.data.getlist("statements") if self.is_bound else []
+        valid = {str(n) for n in range(1, len(v.EVIDENCE_QUESTIONS) + 1)}
+        return v.proposed_level({int(n) for n in ticked if n in valid})
+
+    @property
+    def skipped_statements(self):
+        """Statements below the proposed level left unticked: the officer may have missed them."""
+        ticked = set(self.data.getlist("statements")) if self.is_bound else set()
+        level = self.proposed_level.value
+        return [
+            text
+            for n, text in enumerate(v.EVIDENCE_QUESTIONS[: max(level - 1, 0)], start=1)
+            if str(n) not in ticked
+        ]
 
 
 class AboutForm(StepForm):
@@ -156,14 +180,14 @@ class AboutForm(StepForm):
     summary = forms.CharField(
         label="Summary",
         max_length=400,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 5}),
         help_text="One or two sentences, shown in lists of cases. At most 400 characters.",
         error_messages={"required": "Enter a one or two sentence summary."},
     )
     description = forms.CharField(
         label="Description",
         max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 8}),
+        widget=forms.Textarea(attrs={"rows": 12}),
         help_text="What happens, who takes part, how it started and how it is run.",
         error_messages={"required": "Describe the service."},
     )
@@ -209,13 +233,13 @@ class AboutForm(StepForm):
         label="Costs and savings (optional)",
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     lessons = forms.CharField(
         label="Obstacles and lessons (optional)",
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What got in the way, and what others should know.",
     )
 
@@ -234,7 +258,7 @@ class OutcomeForm(forms.Form):
         label="What changed",
         max_length=1000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     figure = forms.CharField(
         label="Key figure (optional)",
@@ -262,7 +286,7 @@ class SourceForm(forms.Form):
         label="Reference",
         max_length=1000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Author or organisation, year, title, publisher.",
     )
     year = forms.IntegerField(label="Year published (optional)", **YEAR)

@@ -158,6 +158,18 @@ class CaseQuerySet(models.QuerySet):
         models.prefetch_related_objects(related, "phases")
         return related
 
+    def resembling(self, title, locality="", limit=5):
+        """Cases that look like the same practice as `title` in `locality`: a very similar title,
+        or a similar title in the same place (catalogue/search.py says how similarity is
+        measured on each database)."""
+        from catalogue import search
+
+        title = search.clean_query(title)
+        if not title:
+            return []
+        found = search.similar_titles(self, title, limit * 4)
+        return [c for c in found if search.looks_like_the_same(c, title, locality or "")][:limit]
+
     def for_listing(self):
         """What a list of cases shows, in a fixed number of queries."""
         return self.prefetch_related("phases", "service_areas")
@@ -255,6 +267,9 @@ class Case(models.Model):
     tracking_token_hash = models.CharField(
         max_length=64, unique=True, null=True, blank=True, editable=False
     )
+    # The tracking token is derived from this and the secret key, so that emails sent later can
+    # carry the link; the database alone holds neither the token nor enough to make it.
+    tracking_nonce = models.CharField(max_length=64, blank=True, editable=False)
     proposal = models.JSONField(
         null=True,
         blank=True,
@@ -276,6 +291,7 @@ class Case(models.Model):
             "submitter_organisation",
             "submitter_role",
             "tracking_token_hash",
+            "tracking_nonce",
             "proposal",
         ],
     )

@@ -249,3 +249,63 @@ def _mark(text):
     """Escape the text, then turn the highlight sentinels into <mark> elements."""
     html = escape(text).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
     return mark_safe(html)
+
+
+# Finding cases that look like the same practice (duplicates): trigram similarity of titles, as
+# PostgreSQL's pg_trgm computes it. PostgreSQL uses its trigram index; SQLite takes the best
+# title matches from the full-text index and scores them here the same way.
+SIMILAR_TITLE = 0.6  # alone, a title this similar suggests the same practice
+SIMILAR_TITLE_SAME_PLACE = 0.3  # enough when the locality is the same too
+SQLITE_CANDIDATES = 50
+
+
+def trigrams(text):
+    """The set of trigrams pg_trgm would extract: each word lower-cased, padded "  word "."""
+    grams = set()
+    for word in re.findall(r"\w+", text.lower()):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def trigram_similarity(a, b):
+    """pg_trgm's similarity(): shared trigrams over all trigrams of both texts, 0 to 1."""
+    first, second = trigrams(a), trigrams(b)
+    return len(first & second) / len(first | second) if first and second else 0.0
+
+
+def similar_titles(queryset, title, limit):
+    """Up to `limit` cases whose title is at least SIMILAR_TITLE_SAME_PLACE similar to `title`,
+    each with `title_similarity` set, most similar first."""
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        return list(
+            queryset.filter(title__trigram_similar=title)
+            .annotate(title_similarity=TrigramSimilarity("title", title))
+            .order_by("-title_similarity", "id")[:limit]
+        )
+    words = [w for w in re.findall(r"\w+", title.lower()) if len(w) > 1]
+    if not words:
+        return []
+    match = "title : (" + " OR ".join(f'"{w}"' for w in words) + ")"
+    candidates = RawSQL(
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+        f"ORDER BY bm25({FTS_TABLE}) LIMIT {SQLITE_CANDIDATES}",
+        [match],
+    )
+    scored = []
+    for case in queryset.filter(id__in=candidates):
+        case.title_similarity = trigram_similarity(title, case.title)
+        if case.title_similarity >= SIMILAR_TITLE_SAME_PLACE:
+            scored.append(case)
+    scored.sort(key=lambda case: (-case.title_similarity, case.id))
+    return scored[:limit]
+
+
+def looks_like_the_same(case, title, locality):
+    """Whether a case found by `similar_titles` looks like the same practice."""
+    same_place = (
+        bool(locality.strip()) and case.locality.strip().casefold() == locality.strip().casefold()
+    )
+    return case.title_similarity >= SIMILAR_TITLE or same_place

@@ -16,7 +16,9 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import slugify
 
 from catalogue import vocabulary as v
@@ -62,6 +64,28 @@ def token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _derive_token(nonce, secret):
+    return salted_hmac("catalogue.tracking", nonce, secret=secret, algorithm="sha256").hexdigest()
+
+
+def tracking_token(case):
+    """The case's private tracking token, made again from its nonce; "" if it has none (erased,
+    or made under a secret key that is no longer in SECRET_KEY_FALLBACKS)."""
+    if not (case.tracking_nonce and case.tracking_token_hash):
+        return ""
+    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        token = _derive_token(case.tracking_nonce, secret)
+        if constant_time_compare(token_hash(token), case.tracking_token_hash):
+            return token
+    return ""
+
+
+def tracking_url(case):
+    """The tracking link at the site's public address (for emails), or ""."""
+    token = tracking_token(case)
+    return f"{settings.SITE_URL}{reverse('track', args=[token])}" if token else ""
+
+
 def case_for_token(token):
     """The case a private tracking link points to, or None."""
     if not token or len(token) > 100:
@@ -105,7 +129,8 @@ def _parse(document):
 
 def case_submit(*, document: dict, contact: Contact) -> tuple[Case, str]:
     """Save a new submission; returns the case and its private tracking token."""
-    token = secrets.token_urlsafe(32)
+    nonce = secrets.token_urlsafe(24)
+    token = _derive_token(nonce, settings.SECRET_KEY)
     with transaction.atomic():
         document = {
             **document,
@@ -117,20 +142,26 @@ def case_submit(*, document: dict, contact: Contact) -> tuple[Case, str]:
         case = item.case
         case.reference = _new_reference()
         case.tracking_token_hash = token_hash(token)
+        case.tracking_nonce = nonce
         case.proposal = document
-        case.submitter_name = contact.name
-        case.submitter_email = contact.email
-        case.submitter_organisation = contact.organisation
-        case.submitter_role = contact.role
+        _set_contact(case, contact)
         case.submitted_at = timezone.now()
         write_case(item, now=case.submitted_at)
         _record(case, Action.SUBMIT, actor=None, from_status=Status.DRAFT)
-        _notify_after_commit(case, "submitted", token=token)
+        _notify_after_commit(case, "submitted")
     return case, token
 
 
-def case_resubmit(*, case: Case, document: dict) -> Case:
-    """Replace a case's content with the submitter's edited version and send it back for review."""
+def _set_contact(case, contact):
+    case.submitter_name = contact.name
+    case.submitter_email = contact.email
+    case.submitter_organisation = contact.organisation
+    case.submitter_role = contact.role
+
+
+def case_resubmit(*, case: Case, document: dict, contact: Contact | None = None) -> Case:
+    """Replace a case's content (and the submitter's contact details, if given) with the
+    submitter's edited version and send it back for review."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         if case.status != Status.CHANGES_REQUESTED:
@@ -139,6 +170,8 @@ def case_resubmit(*, case: Case, document: dict) -> Case:
         document["evidence"] = {**document.get("evidence", {}), "confirmed": False}
         item = _parse(document)
         item.case.proposal = document
+        if contact:
+            _set_contact(item.case, contact)
         item.case.submitted_at = timezone.now()
         item.case.version += 1
         write_case(item, now=item.case.submitted_at)
@@ -219,7 +252,7 @@ def case_erase_submitter(*, case: Case, actor) -> Case:
         case = Case.objects.select_for_update().get(pk=case.pk)
         case.submitter_name = case.submitter_email = ""
         case.submitter_organisation = case.submitter_role = ""
-        case.tracking_token_hash = None
+        case.tracking_token_hash, case.tracking_nonce = None, ""
         case.submitter_erased_at = timezone.now()
         case.save()
         _record(case, Action.ERASE_SUBMITTER, actor=actor, from_status=case.status)
@@ -253,22 +286,23 @@ def case_refresh_search_text(*, case: Case) -> None:
     Case.objects.filter(pk=case.pk).update(outcome_text=outcome_text(case.outcomes.all()))
 
 
-def _notify_after_commit(case, event, *, reason="", token=None):
-    transaction.on_commit(lambda: _send_notifications(case, event, reason=reason, token=token))
+def _notify_after_commit(case, event, *, reason=""):
+    transaction.on_commit(lambda: _send_notifications(case, event, reason=reason))
 
 
-def _send_notifications(case, event, *, reason, token):
+def _send_notifications(case, event, *, reason):
     context = {
         "case": case,
         "event": event,
         "reason": reason,
-        "token": token,
+        "tracking_url": tracking_url(case),
         "site_url": settings.SITE_URL,
     }
     messages = []
     if case.submitter_email:
         messages.append(("email/submitter.txt", [case.submitter_email]))
     if event in ("submitted", "resubmitted"):
+        context["resembling"] = possible_duplicates(case)
         messages.append(("email/editors.txt", editor_emails()))
     for template, recipients in messages:
         if not recipients:
@@ -281,6 +315,12 @@ def _send_notifications(case, event, *, reason, token):
             logger.exception(
                 "Could not send %s e-mail for case %s", event, case.reference or case.pk
             )
+
+
+def possible_duplicates(case):
+    """Other cases (any status but draft) that look like the same practice, for editors."""
+    others = Case.objects.exclude(pk=case.pk).exclude(status=Status.DRAFT)
+    return others.resembling(case.title, case.locality)
 
 
 def editor_emails():

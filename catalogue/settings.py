@@ -166,7 +166,9 @@ CACHES = {
 
 # Spam and abuse guards on the public forms.
 SUBMISSION_MIN_SECONDS = int(os.environ.get("DJANGO_SUBMISSION_MIN_SECONDS", "5"))
-SUBMISSION_RATE = os.environ.get("DJANGO_SUBMISSION_RATE", "5/h")
+# New submissions per network address an hour: a council office shares one address, so this
+# lets one office send a batch. Resubmissions and corrections are never counted.
+SUBMISSION_RATE = os.environ.get("DJANGO_SUBMISSION_RATE", "30/h")
 REPORT_RATE = os.environ.get("DJANGO_REPORT_RATE", "10/h")
 # Behind a reverse proxy, the client address is the last one the proxy adds.
 RATELIMIT_IP_META_KEY = os.environ.get("DJANGO_CLIENT_IP_HEADER") or None

@@ -6,9 +6,12 @@ saved only at the end, by `services.case_submit` (or `case_resubmit` when the
 officer edits a case an editor sent back).
 """
 
+import json
 import logging
+import math
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,10 +19,11 @@ from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from catalogue import services
 from catalogue import vocabulary as v
@@ -85,6 +89,21 @@ class Draft:
         """The case being edited after an editor asked for changes, or None for a new one."""
         case_id = self.data.get("case_id")
         return Case.objects.filter(pk=case_id).first() if case_id else None
+
+    @property
+    def editor_reason(self):
+        """During a resubmission: what the editor asked to change."""
+        case = self.case
+        if case is None:
+            return ""
+        event = case.events.filter(action=ModerationEvent.Action.REQUEST_CHANGES).last()
+        return event.reason if event else ""
+
+    def refused_cell(self):
+        """The matrix cell of the first step's answers if the catalogue refuses it, else None."""
+        saved = self.data["steps"].get(STEPS[0].slug) or {}
+        cell = v.cell_for(*((saved.get(k) or [None])[0] for k in ("planning", "delivery")))
+        return cell if cell and cell.refused else None
 
     def answers(self, step):
         saved = self.data["steps"].get(step.slug)
@@ -231,20 +250,53 @@ def error_list(form):
     return items
 
 
-def refuse(request, reason, status):
-    """A polite refusal page: nothing was saved, and the answers are still in the session."""
-    return render(request, "submit/refused.html", {"reason": reason}, status=status)
+def refuse(request, reason, status, *, wait=None):
+    """A refusal page: nothing was sent, the answers are still in the session, and a button sends
+    them again. `wait`: seconds until this network may send again (rate limit)."""
+    return render(
+        request, "submit/refused.html", {"reason": reason, "retry": retry(wait)}, status=status
+    )
 
 
-def too_many(request, group, rate):
-    """Whether this address has sent more than `rate` of this kind of form (counts this one)."""
-    return is_ratelimited(request, group=group, key="ip", rate=rate, method="POST", increment=True)
+@dataclass(frozen=True)
+class Retry:
+    at: datetime  # local time, rounded up to the minute, so "after 14:05" is never too early
+    minutes: int
+
+
+def retry(wait):
+    """When a refused form may be sent again, `wait` seconds from now; None without a wait."""
+    if not wait:
+        return None
+    moment = datetime.fromtimestamp(time.time() + wait, tz=UTC)
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return Retry(timezone.localtime(moment), math.ceil(wait / 60))
+
+
+def seconds_until_allowed(request, group, rate):
+    """0 if this address may send another form of this kind now, else how many seconds until it
+    may (the real end of django-ratelimit's current window). Only accepted forms count."""
+    usage = get_usage(request, group=group, key="ip", rate=rate, method="POST")
+    if usage is None or usage["count"] < usage["limit"]:
+        return 0
+    # A negative time left means the cache could not be read: ask for a few minutes.
+    return usage["time_left"] if usage["time_left"] > 0 else 300
+
+
+def count_accepted(request, group, rate):
+    """Count one accepted form against this address's allowance."""
+    get_usage(request, group=group, key="ip", rate=rate, method="POST", increment=True)
 
 
 def spam_refusal(request):
     """A refusal if the request trips a spam guard, else None."""
     if request.POST.get(HONEYPOT):
-        return refuse(request, "The form contained something only automated programs fill in.", 400)
+        return refuse(
+            request,
+            "The form contained an answer in a field that only automated programs fill in.",
+            400,
+        )
     return None
 
 
@@ -261,8 +313,54 @@ def submit_start(request):
 
 @require_POST
 def submit_restart(request):
+    """Delete the saved answers: to start again, or (`leave`) to leave the submission."""
     Draft(request.session).clear()
-    return redirect("submit_step", step="who")
+    if request.POST.get("leave"):
+        messages.success(request, "Your answers have been deleted from this device.")
+        return redirect("home")
+    return redirect("submit_step", step=STEPS[0].slug)
+
+
+@never_cache
+def submit_outside(request):
+    """Why a service whose planning and delivery the catalogue refuses is outside it."""
+    draft = Draft(request.session)
+    cell = draft.refused_cell() if draft.exists else None
+    return render(
+        request,
+        "submit/outside.html",
+        {"cells": [cell] if cell else v.REFUSED_CELLS, "has_answers": draft.exists},
+    )
+
+
+def step_context(draft, step):
+    """What every step and the check page show besides the form: the matrix cell of the first
+    answers (or why they are refused), and during a resubmission the editor's request."""
+    who = draft.form(STEPS[0])
+    cell = (
+        v.cell_for(*(who.cleaned_data[k] for k in ("planning", "delivery")))
+        if who.is_bound and who.is_valid()
+        else None
+    )
+    return {
+        "cell": cell if step != STEPS[0] else None,
+        "refused_cell": draft.refused_cell(),
+        "editing": draft.case,
+        "editor_reason": draft.editor_reason,
+    }
+
+
+def evidence_context(form):
+    """The evidence step's proposed level, and every level's meaning for the live update."""
+    levels = {
+        level.value: {"name": f"{level.value}: {level.label}", "meaning": level.description}
+        for level in v.EvidenceLevel
+    }
+    return {
+        "level": form.proposed_level,
+        "skipped": form.skipped_statements,
+        "levels_json": json.dumps(levels, ensure_ascii=False),
+    }
 
 
 @never_cache
@@ -285,12 +383,6 @@ def submit_step(request, step):
         if not draft.exists:
             draft.save()
         form = draft.form(step)
-    who = draft.form(STEPS[0])
-    cell = (
-        v.cell_for(*(who.cleaned_data[k] for k in ("planning", "delivery")))
-        if who.is_bound and who.is_valid()
-        else None
-    )
     return render(
         request,
         "submit/step.html",
@@ -300,11 +392,11 @@ def submit_step(request, step):
             "number": index + 1,
             "total": len(STEPS),
             "previous": STEPS[index - 1] if index else None,
-            "cell": cell if index > 0 else None,
             "returning": request.GET.get("return") == "check"
             or request.POST.get("return") == "check",
-            "editing": draft.case,
             "error_list": error_list(form) if request.method == "POST" else [],
+            **step_context(draft, step),
+            **(evidence_context(form) if step.slug == "evidence" else {}),
         },
     )
 
@@ -315,7 +407,14 @@ def submit_check(request):
     forms = draft.forms()
     incomplete = draft.first_incomplete(forms)
     if incomplete:
-        if draft.exists and draft.data["steps"]:
+        if cell := draft.refused_cell():
+            messages.error(
+                request,
+                f"Your answers to the first two questions describe “{cell.name}”, which the "
+                "catalogue does not include. Change them, or find out why the service is outside "
+                "the catalogue.",
+            )
+        elif draft.exists and draft.data["steps"]:
             messages.warning(request, "Some answers are missing. Please complete this page.")
         return redirect("submit_step", step=incomplete.slug)
     editing = draft.case
@@ -324,27 +423,15 @@ def submit_check(request):
         messages.error(request, "This case is no longer waiting for your changes.")
         return redirect("home")
     if request.method == "POST":
-        if refusal := spam_refusal(request):
+        if refusal := spam_refusal(request) or (
+            None if editing else new_submission_refusal(request, draft)
+        ):
             return refusal
-        if time.time() - draft.data.get("started", 0) < settings.SUBMISSION_MIN_SECONDS:
-            return refuse(
-                request,
-                "The form was sent faster than a person could fill it in. Wait a few seconds "
-                "and send it again: your answers are kept.",
-                400,
-            )
-        if too_many(request, "submission", settings.SUBMISSION_RATE):
-            return refuse(
-                request,
-                "Too many submissions have come from your network recently. Please try again in "
-                "an hour: your answers are kept until then.",
-                429,
-            )
         document = document_from(forms)
         contact = services.Contact(**forms["contact"].cleaned_data)
         try:
             if editing:
-                services.case_resubmit(case=editing, document=document)
+                services.case_resubmit(case=editing, document=document, contact=contact)
                 case, token = editing, draft.data.get("token")
             else:
                 case, token = services.case_submit(document=document, contact=contact)
@@ -360,6 +447,8 @@ def submit_check(request):
                 "please try sending them again in a few minutes.",
             )
             return redirect("submit_check")
+        if not editing:
+            count_accepted(request, "submission", settings.SUBMISSION_RATE)
         draft.clear()
         request.session["submitted"] = {
             "reference": case.reference,
@@ -375,12 +464,37 @@ def submit_check(request):
             "forms": forms,
             "steps": STEPS,
             "document": document,
-            "cell": v.cell_for(document["planning"], document["delivery"]),
             "level": forms["evidence"].proposed_level,
-            "editing": editing,
             "summary": check_summary(forms, document),
+            "previous": STEPS[-1],
+            "resembling": Case.objects.published()
+            .exclude(pk=editing.pk if editing else None)
+            .resembling(document["title"], document["locality"]),
+            **step_context(draft, None),
         },
     )
+
+
+def new_submission_refusal(request, draft):
+    """A refusal if a new submission trips the fill-time guard or the network's hourly
+    allowance, else None. Resubmissions and corrections never reach here."""
+    if time.time() - draft.data.get("started", 0) < settings.SUBMISSION_MIN_SECONDS:
+        return refuse(
+            request,
+            "The form was sent faster than a person could fill it in, so it has not been sent "
+            "yet. Send it again now.",
+            400,
+        )
+    if wait := seconds_until_allowed(request, "submission", settings.SUBMISSION_RATE):
+        limit = settings.SUBMISSION_RATE.split("/")[0]
+        return refuse(
+            request,
+            f"Your network has sent {limit} new examples this hour, the most the catalogue "
+            "accepts from one network in an hour, so this one has not been sent yet.",
+            429,
+            wait=wait,
+        )
+    return None
 
 
 def check_summary(forms, document):
@@ -389,33 +503,51 @@ def check_summary(forms, document):
     contact = forms["contact"].cleaned_data
     evidence = forms["evidence"]
     cell = v.cell_for(document["planning"], document["delivery"])
+    statements = forms["evidence"].cleaned_data["statements"]
     return [
         (
             STEP_BY_SLUG["who"],
             [
-                (v.Planning.QUESTION, v.PLAIN_ANSWERS["planning"][document["planning"]]),
-                (v.Delivery.QUESTION, v.PLAIN_ANSWERS["delivery"][document["delivery"]]),
+                (
+                    v.Planning.QUESTION,
+                    plain("planning", document["planning"], v.Planning, "matrix row"),
+                ),
+                (
+                    v.Delivery.QUESTION,
+                    plain("delivery", document["delivery"], v.Delivery, "matrix column"),
+                ),
                 ("Matrix cell", cell.name),
             ],
         ),
         (
             STEP_BY_SLUG["participation"],
             [
-                ("Stages", "; ".join(str(v.Phase(p).label) for p in document["phases"])),
+                (
+                    "At which stages citizens take part",
+                    "\n".join(plain("phases", p, v.Phase) for p in document["phases"]),
+                ),
                 (
                     "Activities",
-                    "; ".join(str(v.Activity(a).label) for a in document["activities"])
+                    "\n".join(
+                        plain("activities", a, v.Activity, f"part of {v.ACTIVITY_PHASE[a].label}")
+                        for a in document["activities"]
+                    )
                     or "None chosen",
                 ),
                 (
                     "Who benefits",
-                    " and ".join(str(v.Benefit(b).label) for b in document["benefits"]),
+                    "\n".join(plain("benefits", b, v.Benefit) for b in document["benefits"]),
                 ),
             ],
         ),
         (
             STEP_BY_SLUG["evidence"],
             [
+                (
+                    "What is true",
+                    "\n".join(v.EVIDENCE_QUESTIONS[n - 1] for n in sorted(statements))
+                    or "None of the statements: there is a description only so far",
+                ),
                 (
                     "Proposed evidence level",
                     f"{evidence.proposed_level.value}: {evidence.proposed_level.label}",
@@ -477,6 +609,12 @@ def check_summary(forms, document):
             ],
         ),
     ]
+
+
+def plain(key, slug, vocabulary, note=""):
+    """An answer in the plain words the officer chose, with its classification beside it."""
+    term = vocabulary(slug)
+    return f"{v.PLAIN_ANSWERS[key][slug]} ({term.label}{', ' + note if note else ''})"
 
 
 def period(about):
@@ -552,24 +690,38 @@ def track_edit(request, token):
 
 
 def report_problem(request, slug):
-    """A reader reports a problem with a published case."""
+    """A reader reports a problem with a published case. A refused report is shown again with
+    what was typed and why it was not sent."""
     case = get_object_or_404(Case.objects.published(), slug=slug)
     form = ProblemReportForm(request.POST or None)
+    refusal, wait, status = "", 0, 200
     if request.method == "POST":
-        if refusal := spam_refusal(request):
-            return refusal
-        if too_many(request, "report", settings.REPORT_RATE):
-            return refuse(
-                request,
-                "Too many reports have come from your network recently. Please try again later.",
+        if request.POST.get(HONEYPOT):
+            refusal, status = (
+                "The form contained an answer in a field that only automated programs fill in, "
+                "so it has not been sent.",
+                400,
+            )
+        elif wait := seconds_until_allowed(request, "report", settings.REPORT_RATE):
+            refusal, status = (
+                "Your network has sent the most reports the catalogue accepts in an hour, so "
+                "this one has not been sent yet.",
                 429,
             )
-        if form.is_valid():
+        elif form.is_valid():
             services.report_create(case=case, **form.cleaned_data)
+            count_accepted(request, "report", settings.REPORT_RATE)
             messages.success(request, "Thank you. An editor will look at your report.")
             return redirect(case)
     return render(
         request,
         "catalogue/report_form.html",
-        {"case": case, "form": form, "error_list": error_list(form)},
+        {
+            "case": case,
+            "form": form,
+            "error_list": [] if refusal else error_list(form),
+            "refusal": refusal,
+            "retry": retry(wait),
+        },
+        status=status,
     )

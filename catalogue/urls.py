@@ -15,6 +15,7 @@ urlpatterns = [
     path("submit/restart/", submission.submit_restart, name="submit_restart"),
     path("submit/check/", submission.submit_check, name="submit_check"),
     path("submit/done/", submission.submit_done, name="submit_done"),
+    path("submit/outside/", submission.submit_outside, name="submit_outside"),
     path("submit/<slug:step>/", submission.submit_step, name="submit_step"),
     path("track/<str:token>/", submission.track, name="track"),
     path("track/<str:token>/edit/", submission.track_edit, name="track_edit"),

@@ -325,6 +325,11 @@ class Cell:
     def query(self):
         return f"planning={self.planning}&delivery={self.delivery}"
 
+    @property
+    def short_name(self):
+        """ "co-planned / co-delivered": who plans and who delivers, in two words."""
+        return f"{SHORT_ANSWERS['planning'][self.planning]} / {SHORT_ANSWERS['delivery'][self.delivery]}"
+
 
 MATRIX = {
     (c.planning, c.delivery): c
@@ -422,6 +427,20 @@ MATRIX = {
 }
 
 
+SHORT_ANSWERS = {
+    "planning": {
+        "professional": "professionals",
+        "co-planning": "co-planned",
+        "community": "community",
+    },
+    "delivery": {
+        "professional": "professionals",
+        "co-delivery": "co-delivered",
+        "community": "community",
+    },
+}
+
+
 def cell_for(planning, delivery):
     """The matrix cell for a planning and delivery answer, or None if either is unknown."""
     return MATRIX.get((planning, delivery))
@@ -460,10 +479,29 @@ PLAIN_ANSWERS = {
         "individual": "Mainly the people who take part – for example patients managing their own condition",
         "collective": "A wider group or the whole community – for example a safer neighbourhood",
     },
+    "activities": {
+        "co-planning": "Citizens help plan policy or services – for example deliberative events, "
+        "Planning for Real or Open Space",
+        "co-prioritisation": "Citizens decide priorities or spending – for example participatory "
+        "budgeting, personal budgets or seats on a commissioning panel",
+        "co-financing": "Citizens help pay for it – for example fundraising, crowd funding or "
+        "agreeing a local tax rise",
+        "design-forums": "Service users help redesign the service in forums, workshops or design labs",
+        "prototype-testing": "Citizens try out new versions of the service before it is rolled out",
+        "co-managing": "Citizens help run it – for example a community trust, a community-managed "
+        "building or school governors",
+        "co-performing": "Citizens do part of the work – for example peer support, expert patients "
+        "or Neighbourhood Watch",
+        "mutual-support": "People help each other in return – for example a time bank",
+        "co-monitoring": "Citizens check standards – for example as inspectors or by rating the "
+        "service online",
+        "co-evaluation": "Citizens take part in reviewing or evaluating the service",
+    },
 }
 
-# Each statement is one rung of the evidence ladder: the proposed level is the
-# number of statements that hold, counted from the first without a gap.
+# Each statement describes one level of the evidence ladder in plain words (statement n is
+# level n). The proposed level is the strongest statement ticked, so that ticking a higher
+# statement alone never understates the evidence; an editor checks it against the sources.
 EVIDENCE_QUESTIONS = [
     "We can explain clearly why it should work, and have feedback or testimonials from people "
     "who took part",
@@ -477,8 +515,7 @@ EVIDENCE_QUESTIONS = [
 
 
 def proposed_level(statements):
-    """The evidence level the ticked statements (1-based numbers) support."""
-    level = 0
-    while level + 1 in statements:
-        level += 1
-    return EvidenceLevel(level)
+    """The evidence level the ticked statements (1-based numbers) support: the strongest one.
+
+    static/js/site.js follows the same rule to show the level as boxes are ticked."""
+    return EvidenceLevel(max((int(n) for n in statements), default=0))

@@ -118,9 +118,16 @@ def test_editor_pages_have_no_serious_violations(site, new_page):
     page.get_by_label("Username").fill("editor")
     page.get_by_label("Password").fill("a-long-editor-password")
     page.get_by_role("button", name="Log in").click()
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base + "/admin/catalogue/case/?queue=all")
     assert page.locator("#result_list").count() == 1
     assert not violations(page)
+    # Every column of the queue fits at 1366 px, without scrolling the table sideways.
+    results = page.locator("#changelist-form .results")
+    assert results.evaluate("el => el.scrollWidth <= el.clientWidth")
+    for heading in page.locator("#result_list thead th").all():
+        box = heading.bounding_box()
+        assert box["x"] + box["width"] <= 1366
 
 
 def test_filters_work_with_the_keyboard_alone(site, new_page):
@@ -161,8 +168,10 @@ def test_submission_form_works_with_the_keyboard_alone(site, new_page):
     # An error summary link moves focus to the field it names.
     page.keyboard.press("Tab")
     page.locator("button.button").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.locator(".error-summary").wait_for()
+    assert page.evaluate("document.activeElement.className") == "error-summary"
     link = page.locator(".error-summary a").first
     link.focus()
     page.keyboard.press("Enter")

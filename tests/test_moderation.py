@@ -1,5 +1,7 @@
 """The moderation workflow, its permissions, the editors' admin and concurrent edits."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
@@ -300,3 +302,39 @@ def test_user_text_is_escaped_in_the_admin(editor_client, submitted):
     ]:
         body = editor_client.get(url).content.decode()
         assert payload not in body, url
+
+
+def test_the_queue_filters_fit_the_catalogue(editor_client, submitted, make_case):
+    make_case(slug="in-brazil", country="BR")
+    make_case(slug="in-norway", country="NO")
+    submitted()
+    page = editor_client.get(reverse("admin:catalogue_case_changelist")).content.decode()
+    country_links = re.findall(r'href="\?[^"]*country=([A-Z]{2})[^"]*"', page)
+    assert sorted(set(country_links)) == ["BR", "GB", "NO"]
+    assert "Waiting for a decision" in page
+    assert "queue=submitted" not in page
+    assert "<title>Select case to change | Co-production Case Catalogue editors</title>" in page
+    assert "Django administration" not in page
+
+
+def test_the_reason_form_has_one_heading_and_a_breadcrumb(editor_client, submitted):
+    case = submitted()
+    page = editor_client.post(
+        reverse("admin:catalogue_case_changelist"),
+        {"action": "reject", "_selected_action": [case.pk]},
+    ).content.decode()
+    assert page.count("<h1>Reject</h1>") == 1
+    breadcrumbs = re.search(r'<div class="breadcrumbs">(.*?)</div>', page, re.S)[1]
+    assert "Cases</a>" in breadcrumbs and "Reject" in breadcrumbs
+
+
+def test_a_submission_shows_editors_the_cases_it_resembles(editor_client, submitted, make_case):
+    existing = make_case(slug="riverside", title="Friends of Riverside Park", locality="Newport")
+    case = submitted(title="Friends of the Riverside Park", locality="Newport")
+    page = editor_client.get(reverse("admin:catalogue_case_change", args=[case.pk]))
+    body = page.content.decode()
+    assert "Possible duplicates" in body
+    assert reverse("admin:catalogue_case_change", args=[existing.pk]) in body
+    unrelated = submitted(title="Tenant-led housing repairs", locality="Leeds")
+    body = editor_client.get(reverse("admin:catalogue_case_change", args=[unrelated.pk]))
+    assert "None found" in body.content.decode()

@@ -164,7 +164,7 @@ def test_honeypot_refuses_politely_and_creates_nothing(client, vocabularies):
     fill_in(client)
     response = client.post(reverse("submit_check"), {"website": "http://spam.example"})
     assert response.status_code == 400
-    assert "could not be sent" in response.content.decode()
+    assert "has not been sent yet" in response.content.decode()
     assert Case.objects.count() == 0
 
 
