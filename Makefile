@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: install seed run test lint bench loadtest
+.PHONY: install seed run test fuzz lint bench loadtest
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: seed
 
 test: install
 	$(PY) -m pytest
+
+# The generated-input tests with 500 examples each (make test runs about 75).
+fuzz: install
+	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest tests/test_fuzz.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -2,12 +2,27 @@ import os
 import shutil
 from pathlib import Path
 
+import hypothesis
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from hypothesis import HealthCheck
 
 from catalogue import vocabulary as v
 from catalogue.interchange import import_documents
+
+# Generated-input tests: about 75 examples each by default; `make fuzz` runs 500 ("thorough").
+hypothesis.settings.register_profile(
+    "ci",
+    max_examples=75,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis.settings.register_profile(
+    "thorough", parent=hypothesis.settings.get_profile("ci"), max_examples=500
+)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_FIXTURES = sorted((ROOT / "fixtures" / "cases").glob("*.json"))
@@ -65,15 +80,46 @@ def empty_cache():
     cache.clear()
 
 
-@pytest.fixture
-def vocabularies(db):
-    call_command("loaddata", str(ROOT / "fixtures" / "vocabularies.json"), verbosity=0)
+def _rows(models):
+    return [(model, list(model.objects.order_by("pk").values())) for model in models]
+
+
+def _restore(rows):
+    """Insert saved rows with their primary keys, then move the sequences past them."""
+    for model, values in rows:
+        model.objects.bulk_create([model(**row) for row in values])
+    statements = connection.ops.sequence_reset_sql(no_style(), [model for model, _ in rows])
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def seed_rows(django_db_setup, django_db_blocker):
+    """The editable vocabularies and the seed catalogue, loaded once per session the way
+    `make run` loads them, kept as rows (the load itself is rolled back)."""
+    from catalogue.models import Case, CoProducer, Outcome, ServiceArea, Source
+
+    relations = [Case.phases, Case.activities, Case.service_areas, Case.co_producers]
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("loaddata", str(ROOT / "fixtures" / "vocabularies.json"), verbosity=0)
+        call_command("import_cases", *map(str, CASE_FIXTURES), verbosity=0)
+        vocabulary_rows = _rows([ServiceArea, CoProducer])
+        catalogue_rows = _rows([Case, *(r.through for r in relations), Outcome, Source])
+        transaction.set_rollback(True)
+    return vocabulary_rows, catalogue_rows
 
 
 @pytest.fixture
-def seed_catalogue(vocabularies):
-    """The whole seed catalogue, as `make run` loads it."""
-    call_command("import_cases", *map(str, CASE_FIXTURES), verbosity=0)
+def vocabularies(db, seed_rows):
+    """The editable vocabularies of fixtures/vocabularies.json."""
+    _restore(seed_rows[0])
+
+
+@pytest.fixture
+def seed_catalogue(vocabularies, seed_rows):
+    """The whole seed catalogue, as `make run` loads it (without its edit history)."""
+    _restore(seed_rows[1])
 
 
 def case_doc(**overrides):
