@@ -8,7 +8,7 @@ class CatalogueConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from catalogue.facets import bump_catalogue_version
+        from catalogue.cache import bump_catalogue_version
         from catalogue.models import Case, CoProducer, ServiceArea
         from catalogue.search import install_search_index
 

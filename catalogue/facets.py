@@ -8,15 +8,14 @@ count beside an option is the number of results after choosing it. One query
 per facet, whatever the number of cases or the page size.
 """
 
-import hashlib
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.urls import reverse
 from django_countries import countries
 
 from catalogue import vocabulary as v
+from catalogue.cache import cached
 from catalogue.models import Case, CoProducer, ServiceArea
 
 
@@ -58,33 +57,6 @@ def _through_counts(through, column, cases):
 
 def _value_counts(cases, column):
     return dict(cases.order_by().values_list(column).annotate(n=Count("id")))
-
-
-VERSION_KEY = "catalogue:version"
-CACHE_SECONDS = 600
-
-
-def catalogue_version():
-    """A number that changes whenever any case changes: part of every cached count's key."""
-    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
-
-
-def bump_catalogue_version(**kwargs):
-    """Invalidate every cached count (connected to case saves; called after bulk writes)."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, timeout=None)
-
-
-def cached(name, params, compute):
-    """`compute()`, cached until the catalogue changes (or for ten minutes at most)."""
-    key = f"catalogue:{name}:{catalogue_version()}:{hashlib.sha256(repr(params).encode()).hexdigest()}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, CACHE_SECONDS)
-    return value
 
 
 def _normal(value):

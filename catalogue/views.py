@@ -6,7 +6,8 @@ from django.shortcuts import render
 
 from catalogue import search
 from catalogue import vocabulary as v
-from catalogue.facets import cached, chips, facet_counts, filter_params, match_count
+from catalogue.cache import cached
+from catalogue.facets import chips, facet_counts, filter_params, match_count
 from catalogue.filters import SORTS, CaseFilter
 from catalogue.models import Case
 

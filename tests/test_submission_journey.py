@@ -37,7 +37,8 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr("catalogue.submission.time", clock)
+    monkeypatch.setattr("catalogue.drafts.time", clock)
+    monkeypatch.setattr("catalogue.guards.time", clock)
     monkeypatch.setattr("django_ratelimit.core.time", clock)
     return clock
 

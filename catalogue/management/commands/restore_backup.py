@@ -2,7 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from catalogue.facets import bump_catalogue_version
+from catalogue.cache import bump_catalogue_version
 
 
 class Command(BaseCommand):

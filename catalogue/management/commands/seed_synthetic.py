@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalogue import vocabulary as v
-from catalogue.facets import bump_catalogue_version
+from catalogue.cache import bump_catalogue_version
 from catalogue.models import Activity, Case, CoProducer, Outcome, Phase, ServiceArea, Source
 
 PREFIX = "synthetic-"

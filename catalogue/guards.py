@@ -1,0 +1,57 @@
+"""Spam and abuse guards on the public forms: a honeypot field, a minimum fill time for new
+submissions, and per-address limits on accepted forms (django-ratelimit). Refused forms keep
+what was typed; the views say when the form may be sent again."""
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django_ratelimit.core import get_usage
+
+# A field hidden from people (templates/includes/honeypot.html): only programs fill it in.
+HONEYPOT = "website"
+
+
+def tripped_honeypot(request):
+    return bool(request.POST.get(HONEYPOT))
+
+
+def filled_too_fast(started):
+    """Whether a form begun at `started` (a timestamp) was sent faster than a person could."""
+    return time.time() - started < settings.SUBMISSION_MIN_SECONDS
+
+
+@dataclass(frozen=True)
+class Retry:
+    at: datetime  # local time, rounded up to the minute, so "after 14:05" is never too early
+    minutes: int
+
+
+def retry(wait):
+    """When a refused form may be sent again, `wait` seconds from now; None without a wait."""
+    if not wait:
+        return None
+    moment = datetime.fromtimestamp(time.time() + wait, tz=UTC)
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return Retry(timezone.localtime(moment), math.ceil(wait / 60))
+
+
+def seconds_until_allowed(request, group, rate):
+    """0 if this address may send another form of this kind now, else how many seconds until it
+    may (the real end of django-ratelimit's current window). Only accepted forms count."""
+    usage = get_usage(request, group=group, key="ip", rate=rate, method="POST")
+    if usage is None or usage["count"] < usage["limit"]:
+        return 0
+    # A negative time left means the cache could not be read: ask for a few minutes.
+    return usage["time_left"] if usage["time_left"] > 0 else 300
+
+
+def count_accepted(request, group, rate):
+    """Count one accepted form against this address's allowance."""
+    get_usage(request, group=group, key="ip", rate=rate, method="POST", increment=True)
+
+
