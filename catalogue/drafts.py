@@ -24,6 +24,7 @@ from catalogue.models import Case, ModerationEvent
 
 SESSION_KEY = "submission"
 
+
 @dataclass(frozen=True)
 class Step:
     slug: str
@@ -212,7 +213,6 @@ def answers_from_case(case):
     }
 
 
-
 def check_summary(forms, document):
     """The answers as (step, [(question, answer)]) for the check-your-answers page."""
     about = forms["about"].cleaned_data
@@ -340,5 +340,3 @@ def period(about):
     if start and end:
         return f"{start} to {end}"
     return str(start) if start else ("Still running" if about.get("ongoing") else "Not given")
-
-

@@ -53,5 +53,3 @@ def seconds_until_allowed(request, group, rate):
 def count_accepted(request, group, rate):
     """Count one accepted form against this address's allowance."""
     get_usage(request, group=group, key="ip", rate=rate, method="POST", increment=True)
-
-

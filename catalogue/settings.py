@@ -134,7 +134,7 @@ STORAGES = {
 }
 
 SITE_NAME = "Co-production Case Catalogue"
-# Serves the benchmark's baseline views (bench/b0/, bench/b1/...): `make bench` only.
+# Serves the benchmark's baseline views (bench/baselines.py): `make bench` only.
 BENCHMARK = env_bool("DJANGO_BENCHMARK", False)
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CASES_PER_PAGE = 20

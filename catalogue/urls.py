@@ -29,11 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.BENCHMARK:
-    from catalogue import benchmark
+if settings.BENCHMARK:  # `make bench` only: the baseline pages it compares with
+    from bench import baselines
 
-    urlpatterns += [
-        path("bench/b0/", benchmark.b0),
-        path("bench/b1/list/", benchmark.b1_list),
-        path("bench/b1/case/", benchmark.b1_case),
-    ]
+    urlpatterns += baselines.urlpatterns

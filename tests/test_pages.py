@@ -135,3 +135,10 @@ def test_case_page_offers_copyable_citations(client, make_case):
     body = client.get(case.get_absolute_url()).content.decode()
     assert 'data-copy-target="citation-1"' in body
     assert "Co-production Case Catalogue (" in body
+
+
+def test_the_benchmark_baselines_render_the_real_templates(rf, db):
+    from bench import baselines
+
+    for view in (baselines.b0, baselines.b1_list, baselines.b1_case):
+        assert view(rf.get("/")).status_code == 200

@@ -1,4 +1,5 @@
-"""Baselines for `make bench`, served only when DJANGO_BENCHMARK is on.
+"""Baselines for `make bench` (bench/run.py), served only when DJANGO_BENCHMARK is on: then
+catalogue/urls.py adds `urlpatterns` below.
 
 B0 returns a few bytes through the full middleware stack. B1 renders the real
 list and case templates from cases held in memory, with no database query:
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import path
 
 from catalogue import vocabulary as v
 from catalogue.facets import Facet, Option
@@ -130,3 +132,10 @@ def b1_case(request):
         **matrix_context(),
     }
     return render(request, "catalogue/case_detail.html", context)
+
+
+urlpatterns = [
+    path("bench/b0/", b0),
+    path("bench/b1/list/", b1_list),
+    path("bench/b1/case/", b1_case),
+]
