@@ -15,8 +15,8 @@ from django.shortcuts import render
 from django.urls import path
 
 from catalogue import vocabulary as v
-from catalogue.facets import Facet, Option
-from catalogue.filters import SORTS, CaseFilter
+from catalogue.dimensions import FACETED
+from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.models import Activity, Case, CoProducer, Outcome, Phase, ServiceArea, Source
 from catalogue.views import matrix_context
 
@@ -69,32 +69,13 @@ CASES = [_case(n) for n in range(1, 101)]
 
 
 def _facets():
-    facets = [Facet("phase", "Phase", [Option(p.value, p.label, 40, False) for p in v.Phase], True)]
-    for name, vocabulary in (("planning", v.Planning), ("delivery", v.Delivery)):
-        facets.append(
-            Facet(
-                name, vocabulary.QUESTION, [Option(t.value, t.label, 30, False) for t in vocabulary]
-            )
-        )
-    facets.append(
-        Facet("type", "Who benefits", [Option(b.value, b.label, 50, False) for b in v.Benefit])
-    )
-    facets.append(
-        Facet(
-            "evidence_min",
-            "Evidence at least",
-            [Option(str(e.value), e.label, 20, False) for e in v.EvidenceLevel],
-        )
-    )
-    facets.append(
-        Facet("area", "Service area", [Option(a.slug, a.name, 9, False) for a in AREAS], True)
-    )
-    facets.append(
-        Facet(
-            "producer", "Co-producers", [Option(p.slug, p.name, 9, False) for p in PRODUCERS], True
-        )
-    )
-    facets.append(Facet("country", "Country", [Option("GB", "United Kingdom", 100, False)]))
+    """Every faceted dimension, its first dozen options with made-up counts, over in-memory terms."""
+    terms = {"area": AREAS, "producer": PRODUCERS}
+    facets = []
+    for dimension in FACETED:
+        options = dimension.options(terms.get(dimension.param))
+        counts = {value: 20 for value, _, _ in options[:12]}
+        facets.append(dimension.facet(counts, chosen=set(), terms=terms.get(dimension.param)))
     return facets
 
 
@@ -116,8 +97,8 @@ def b1_list(request):
         "chips": [],
         "suggestions": [],
         "notices": [],
-        "sorts": SORTS,
-        "sort_label": SORTS["newest"],
+        "sorts": SORT_LABELS,
+        "sort_label": SORT_LABELS["newest"],
     }
     return render(request, "catalogue/case_list.html", context)
 

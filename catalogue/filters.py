@@ -1,123 +1,50 @@
-"""The case list's parameters: one FilterSet, used by the list, exports and API alike."""
+"""The case list's parameters: one FilterSet, used by the list, the exports and the API alike.
+
+Its filters come from catalogue/dimensions.py, one per dimension, plus `sort`. A parameter that
+cannot be read is ignored, with a plain message (`error_messages`), never an error page.
+"""
 
 import django_filters
-from django.db.models import Q
-from django_countries import countries
 
 from catalogue import search
-from catalogue import vocabulary as v
-from catalogue.models import CoProducer, ServiceArea
+from catalogue.dimensions import DIMENSIONS
 
+# The named orders of `sort` (a public contract), each a read on CaseQuerySet that walks an index.
 SORTS = {
-    "relevance": "Relevance",
-    "newest": "Newest first",
-    "title": "Title A–Z",
-    "evidence": "Strongest evidence first",
+    "relevance": ("Relevance", lambda cases, q: cases.ranked(q)),
+    "newest": ("Newest first", lambda cases, q: cases.newest()),
+    "title": ("Title A–Z", lambda cases, q: cases.by_title()),
+    "evidence": ("Strongest evidence first", lambda cases, q: cases.strongest_evidence()),
 }
-ORDERINGS = {
-    "newest": ["-published_at", "-id"],
-    "title": ["title", "id"],
-    "evidence": ["-evidence_level", "title", "id"],
-    "relevance": ["-search_rank", "title", "id"],
-}
-YEAR_FIELD = {"min_value": 1800, "max_value": 2100}
+SORT_LABELS = {name: label for name, (label, _) in SORTS.items()}
 
 
-class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
-    """A repeatable parameter naming vocabulary terms by slug; each choice narrows the list."""
+class SortFilter(django_filters.OrderingFilter):
+    """`sort`: one of the named orders of SORTS, by relevance only when searching. Without it,
+    the list is by relevance when searching and newest first otherwise."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("to_field_name", "slug")
-        kwargs.setdefault("conjoined", True)
-        kwargs.setdefault("distinct", False)
-        super().__init__(*args, **kwargs)
+    def __init__(self, **kwargs):
+        super().__init__(fields={name: name for name in SORTS}, field_labels=SORT_LABELS, **kwargs)
+
+    def build_choices(self, fields, labels):
+        # Only the names themselves: no descending variants ("-title") beside them.
+        return [(name, labels[name]) for name in fields]
+
+    def filter(self, qs, value):
+        order = self.parent.sort_order
+        return SORTS[order][1](qs, self.parent.query)
 
 
-class CaseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="Search",
-        method="filter_search",
-        max_length=search.MAX_QUERY_LENGTH * 5,
-        help_text="Words to find in titles, summaries, descriptions, places, organisations and outcomes.",
-    )
-    phase = django_filters.MultipleChoiceFilter(
-        label="Phase",
-        field_name="phases__slug",
-        choices=v.Phase.choices,
-        conjoined=True,
-        distinct=False,
-    )
-    planning = django_filters.ChoiceFilter(
-        label=v.Planning.QUESTION, choices=v.Planning.choices, empty_label="Any"
-    )
-    delivery = django_filters.ChoiceFilter(
-        label=v.Delivery.QUESTION, choices=v.Delivery.choices, empty_label="Any"
-    )
-    type = django_filters.ChoiceFilter(
-        label="Who benefits", choices=v.Benefit.choices, method="filter_type", empty_label="Any"
-    )
-    evidence_min = django_filters.ChoiceFilter(
-        label="Evidence at least",
-        choices=[(str(level), f"{level}: {label}") for level, label in v.EvidenceLevel.choices],
-        field_name="evidence_level",
-        lookup_expr="gte",
-        empty_label="Any",
-    )
-    area = SlugMultipleChoiceFilter(
-        label="Service area", field_name="service_areas__slug", queryset=ServiceArea.objects.all()
-    )
-    country = django_filters.ChoiceFilter(
-        label="Country", choices=list(countries), empty_label="Any"
-    )
-    producer = SlugMultipleChoiceFilter(
-        label="Co-producers", field_name="co_producers__slug", queryset=CoProducer.objects.all()
-    )
-    year_from = django_filters.NumberFilter(
-        label="Active from (year)", method="filter_year_from", **YEAR_FIELD
-    )
-    year_to = django_filters.NumberFilter(
-        label="Active until (year)", method="filter_year_to", **YEAR_FIELD
-    )
-    sort = django_filters.ChoiceFilter(
-        label="Sort by", choices=list(SORTS.items()), method="filter_noop", empty_label=None
-    )
-
-    # Parameters that narrow the list, in the order the page shows them.
-    FACETS = [
-        "phase",
-        "planning",
-        "delivery",
-        "type",
-        "evidence_min",
-        "area",
-        "producer",
-        "country",
-    ]
-    # Single-valued parameters: choosing another option replaces the current one.
-    REPLACING = {"planning", "delivery", "type", "evidence_min", "country"}
-
-    def filter_search(self, queryset, name, value):
-        return search.search(queryset, value) if search.clean_query(value) else queryset
-
-    def filter_type(self, queryset, name, value):
-        return queryset.filter(**{value: True})
-
-    def filter_year_from(self, queryset, name, value):
-        # Active in or after the year: ended then or later, still going, or end not known.
-        year = int(value)
-        return queryset.filter(start_year__isnull=False).filter(
-            Q(end_year__gte=year) | Q(end_year__isnull=True)
-        )
-
-    def filter_year_to(self, queryset, name, value):
-        return queryset.filter(start_year__lte=int(value))
-
-    def filter_noop(self, queryset, name, value):
-        return queryset
+class CaseFilterBase(django_filters.FilterSet):
+    @property
+    def query(self):
+        """The search words, as searched ("" when there is no valid search)."""
+        valid = self.is_valid_field("q")
+        return search.clean_query(self.form.cleaned_data["q"]) if valid else ""
 
     @property
     def searching(self):
-        return bool(self.is_valid_field("q") and search.clean_query(self.form.cleaned_data["q"]))
+        return bool(self.query)
 
     def is_valid_field(self, name):
         self.errors  # noqa: B018 - runs validation once
@@ -125,22 +52,24 @@ class CaseFilter(django_filters.FilterSet):
 
     @property
     def sort_order(self):
-        chosen = self.form.cleaned_data.get("sort") if self.is_valid_field("sort") else ""
+        chosen = self.form.cleaned_data.get("sort") if self.is_valid_field("sort") else None
+        chosen = chosen[0] if chosen else ""
         if chosen == "relevance" and not self.searching:
             chosen = ""
         return chosen or ("relevance" if self.searching else "newest")
 
-    def sorted_qs(self):
-        queryset = self.qs
-        if self.sort_order == "relevance":
-            queryset = search.with_rank(queryset, self.form.cleaned_data["q"])
-        return queryset.order_by(*ORDERINGS[self.sort_order])
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if "sort" not in self.form.cleaned_data:  # an unreadable sort: the default order
+            queryset = self.filters["sort"].filter(queryset, None)
+        return queryset
 
     def filter_except(self, excluded):
-        """The queryset with every valid parameter applied except `excluded` (for facet counts)."""
+        """The cases with every valid parameter applied except `excluded` and the sort order
+        (for facet counts)."""
         queryset = self.queryset.all()
         for name, value in self.form.cleaned_data.items():
-            if name == excluded or name in self.form.errors or value in (None, "", []):
+            if name in (excluded, "sort") or name in self.form.errors or value in (None, "", []):
                 continue
             queryset = self.filters[name].filter(queryset, value)
         return queryset
@@ -158,3 +87,15 @@ class CaseFilter(django_filters.FilterSet):
                 f"{label}: “{shown}” was not understood and has been ignored ({errors[0]})"
             )
         return messages
+
+
+# One filter per dimension, named by its parameter, then the sort order (applied last).
+CaseFilter = type(
+    "CaseFilter",
+    (CaseFilterBase,),
+    {
+        **{d.param: d.make_filter() for d in DIMENSIONS},
+        "sort": SortFilter(label="Sort by"),
+        "__doc__": "The case list's parameters, one per dimension, and the sort order.",
+    },
+)

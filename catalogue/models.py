@@ -115,23 +115,43 @@ class CoProducer(Term):
 
 
 class CaseQuerySet(models.QuerySet):
+    """Every read of cases: views, filters, exports, the API and the admin use these."""
+
     def published(self):
         return self.filter(status=v.Status.PUBLISHED)
+
+    def search(self, q):
+        """The cases matching the words of `q`, or all of them if it has none (a filter only:
+        cheap enough for facet counts; catalogue/search.py says how, on each database)."""
+        from catalogue import search
+
+        return search.search(self, q) if search.clean_query(q) else self
+
+    def ranked(self, q):
+        """The matches of `q`, best first (with `search_rank`, higher is better)."""
+        from catalogue import search
+
+        return search.with_rank(self, q).order_by("-search_rank", "title", "id")
+
+    # The orders of the list (each walks an index of Case.Meta.indexes).
+    def newest(self):
+        return self.order_by("-published_at", "-id")
+
+    def by_title(self):
+        return self.order_by("title", "id")
+
+    def strongest_evidence(self):
+        """Strongest evidence first: also how examples of a cell or phase are chosen."""
+        return self.order_by("-evidence_level", "title", "id")
+
+    def level_counts(self):
+        """{evidence level: number of cases} in one query."""
+        return dict(self.order_by().values_list("evidence_level").annotate(n=models.Count("id")))
 
     def cell_counts(self):
         """{(planning, delivery): number of cases} in one query."""
         rows = self.order_by().values_list("planning", "delivery").annotate(n=models.Count("id"))
         return {(planning, delivery): n for planning, delivery, n in rows}
-
-    def phase_counts(self):
-        """{phase slug: number of cases} in one query."""
-        through = Case.phases.through
-        rows = (
-            through.objects.filter(case_id__in=self.order_by().values("id"))
-            .values_list("phase__slug")
-            .annotate(n=models.Count("case_id"))
-        )
-        return dict(rows)
 
     def related_to(self, case, limit=4):
         """Cases like this one: same matrix cell and a shared service area first, then the
@@ -142,7 +162,7 @@ class CaseQuerySet(models.QuerySet):
         phases = Case.phases.through.objects.filter(
             case_id=OuterRef("pk"), phase_id__in=[p.pk for p in case.phases.all()]
         )
-        others = self.exclude(pk=case.pk).order_by("-published_at", "-id")
+        others = self.exclude(pk=case.pk).newest()
         same_cell = others.filter(planning=case.planning, delivery=case.delivery)
         tiers = [
             same_cell.filter(Exists(areas)),

@@ -17,8 +17,9 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
 from catalogue import vocabulary as v
+from catalogue.dimensions import DIMENSIONS
 from catalogue.facets import match_count
-from catalogue.filters import CaseFilter
+from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.interchange import case_document
 from catalogue.models import Case, CoProducer, ServiceArea
 from catalogue.tabular import COLUMN_NAMES, COLUMNS, row_from_document
@@ -64,7 +65,7 @@ def cases_csv(request):
 
     def rows():
         yield writer.writeheader()
-        for doc in _documents(filterset.sorted_qs()):
+        for doc in _documents(filterset.qs):
             yield writer.writerow(row_from_document(doc))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
@@ -81,7 +82,7 @@ def cases_json(request):
     def chunks():
         head = {"count": count, "licence": LICENCE, "notices": notices}
         yield json.dumps(head, ensure_ascii=False)[:-1] + ', "results": ['
-        for index, doc in enumerate(_documents(filterset.sorted_qs())):
+        for index, doc in enumerate(_documents(filterset.qs)):
             yield ("," if index else "") + json.dumps(doc, ensure_ascii=False)
         yield "]}"
 
@@ -128,7 +129,7 @@ def api_cases(request):
     if page > last:
         return _api_error(404, f"There is no page {page}: the last page is {last}.")
     start = (page - 1) * size
-    ids = list(filterset.sorted_qs().values_list("id", flat=True)[start : start + size])
+    ids = list(filterset.qs.values_list("id", flat=True)[start : start + size])
     cases = Case.objects.filter(id__in=ids).for_page().in_bulk()
 
     def link(number):
@@ -163,27 +164,13 @@ def api_case(request, slug):
 
 
 def api_docs(request):
-    """The API's documentation, generated from the list's FilterSet."""
-    parameters = []
-    for name, definition in CaseFilter.base_filters.items():
-        choices = definition.extra.get("choices")
-        if name == "country":
-            values = "an ISO 3166-1 alpha-2 code, e.g. GB"
-        elif choices:
-            values = ", ".join(str(value) for value, _ in choices)
-        elif name in ("area", "producer"):
-            values = "a slug from the codebook"
-        elif name.startswith("year"):
-            values = "a year, 1800 to 2100"
-        else:
-            values = 'words; "quotes" for a phrase, -word to leave out, OR'
-        parameters.append((name, definition.label, values))
+    """The API's documentation: its parameters are the list's dimensions (dimensions.py)."""
     return render(
         request,
         "catalogue/api_docs.html",
         {
-            "parameters": parameters,
-            "repeatable": ["phase", "area", "producer"],
+            "dimensions": DIMENSIONS,
+            "sorts": SORT_LABELS,
             "licence": LICENCE,
             "page_size": API_PAGE_SIZE,
             "max_page_size": API_MAX_PAGE_SIZE,
@@ -226,6 +213,8 @@ def codebook(request):
         request,
         "catalogue/codebook.html",
         {
+            "dimensions": DIMENSIONS,
+            "sorts": SORT_LABELS,
             "columns": COLUMNS,
             "vocabularies": vocabularies,
             "cells": list(v.MATRIX.values()),
@@ -247,11 +236,7 @@ class CasesFeed(Feed):
         return reverse("case_list")
 
     def items(self):
-        return (
-            Case.objects.published()
-            .order_by("-published_at", "-id")
-            .prefetch_related("phases")[:50]
-        )
+        return Case.objects.published().newest().prefetch_related("phases")[:50]
 
     def item_title(self, case):
         return case.title

@@ -1,15 +1,24 @@
+"""The public pages: home, the case list, case pages, the matrix explorer and the guide.
+
+Each view reads through CaseQuerySet (models.py), the FilterSet (filters.py) and the facet helpers
+(facets.py); counts and lists that every visitor sees are cached until the catalogue changes
+(cache.py).
+"""
+
 from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 
 from catalogue import search
 from catalogue import vocabulary as v
 from catalogue.cache import cached
+from catalogue.dimensions import BY_PARAM
 from catalogue.facets import chips, facet_counts, filter_params, match_count
-from catalogue.filters import SORTS, CaseFilter
+from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.models import Case
+
+EXAMPLES = 3  # example cases shown for each cell of the matrix and each phase of the guide
 
 
 def matrix_context(counts=None):
@@ -25,19 +34,21 @@ def matrix_context(counts=None):
     }
 
 
+def phase_counts(published):
+    return cached("phase-counts", None, lambda: BY_PARAM["phase"].count(published))
+
+
 def home(request):
     """What co-production is, the matrix with live counts, and the newest cases."""
     published = Case.objects.published()
-    newest = published.for_listing().order_by("-published_at", "-id")[:6]
-    phase_counts = cached("phase-counts", None, published.phase_counts)
-    cell_counts = cached("cell-counts", None, published.cell_counts)
+    counts = phase_counts(published)
     return render(
         request,
         "catalogue/home.html",
         {
-            "newest": newest,
-            "phases": [(phase, phase_counts.get(phase.value, 0)) for phase in v.Phase],
-            **matrix_context(cell_counts),
+            "newest": published.for_listing().newest()[:6],
+            "phases": [(phase, counts.get(phase.value, 0)) for phase in v.Phase],
+            **matrix_context(cached("cell-counts", None, published.cell_counts)),
         },
     )
 
@@ -46,10 +57,10 @@ def case_list(request):
     """Published cases, filtered on every dimension at once, searched, sorted and paginated."""
     filterset = CaseFilter(request.GET, queryset=Case.objects.published())
     notices = filterset.error_messages()
-    page = paginate(request, filterset.sorted_qs(), notices, count=lambda: match_count(filterset))
+    page = paginate(request, filterset.qs, notices, count=match_count(filterset))
     page.object_list = page_cases(filterset, page)
     if filterset.searching:
-        page.object_list = search.add_headlines(page.object_list, filterset.form.cleaned_data["q"])
+        page.object_list = search.add_headlines(page.object_list, filterset.query)
     facets = facet_counts(filterset)
     chosen = chips(facets, filterset)
     return render(
@@ -65,8 +76,8 @@ def case_list(request):
             "chips": chosen,
             "suggestions": [] if page.paginator.count else loosening(chosen),
             "notices": notices,
-            "sorts": SORTS,
-            "sort_label": SORTS[filterset.sort_order],
+            "sorts": SORT_LABELS,
+            "sort_label": SORT_LABELS[filterset.sort_order],
         },
     )
 
@@ -85,33 +96,28 @@ def loosening(chosen, limit=5):
     suggestions = []
     for chip in chosen[:limit]:
         without = CaseFilter(QueryDict(chip.remove_query), queryset=Case.objects.published())
-        count = without.qs.count()
+        count = match_count(without)
         if count:
             suggestions.append((chip, count))
     return suggestions
 
 
-def paginate(request, queryset, notices, count=None):
-    """The requested page; an out-of-range or malformed page number gives the nearest page and a notice.
-
-    `count` counts the matches more cheaply than the sorted queryset would (no ranking).
-    """
+def paginate(request, queryset, notices, count):
+    """The requested page (Paginator.get_page: the last page when past the end, the first when
+    not a number), with a notice when that is not the page asked for. `count` is the number of
+    matches, counted more cheaply than the sorted queryset would."""
     paginator = Paginator(queryset, settings.CASES_PER_PAGE)
-    if count:
-        paginator.count = count()
-    number = request.GET.get("page", "1")
-    try:
-        return paginator.page(number)
-    except PageNotAnInteger:
-        notices.append(f"Page “{number[:20]}” is not a page number: showing the first page.")
-        return paginator.page(1)
-    except EmptyPage:
-        if number.lstrip("-").isdigit() and int(number) > 1:
-            notices.append(f"There is no page {number[:20]}: showing the last page.")
-            return paginator.page(paginator.num_pages)
-        if number != "1":
-            notices.append(f"There is no page {number[:20]}: showing the first page.")
-        return paginator.page(1)
+    paginator.count = count
+    requested = request.GET.get("page")
+    page = paginator.get_page(requested)
+    if requested is not None and requested != str(page.number):
+        if requested.lstrip("-").isdigit():
+            notices.append(f"There is no page {requested[:20]}: showing page {page.number}.")
+        else:
+            notices.append(
+                f"Page “{requested[:20]}” is not a page number: showing page {page.number}."
+            )
+    return page
 
 
 def case_detail(request, slug):
@@ -156,9 +162,9 @@ def matrix(request):
                 "cell-examples",
                 cell.slug,
                 lambda cell=cell: list(
-                    published.filter(planning=cell.planning, delivery=cell.delivery).order_by(
-                        "-evidence_level", "title"
-                    )[:3]
+                    published.filter(
+                        planning=cell.planning, delivery=cell.delivery
+                    ).strongest_evidence()[:EXAMPLES]
                 ),
             ),
         }
@@ -174,29 +180,19 @@ def matrix(request):
 def guide(request):
     """Every term of the classification in plain words, with examples from the catalogue."""
     published = Case.objects.published()
-    phase_counts = cached("phase-counts", None, published.phase_counts)
+    counts = phase_counts(published)
     examples = {
         phase.value: cached(
             "phase-examples",
             phase.value,
             lambda phase=phase: list(
-                published.filter(phases__slug=phase.value).order_by("-evidence_level", "title")[:3]
+                published.filter(phases__slug=phase.value).strongest_evidence()[:EXAMPLES]
             ),
         )
         for phase in v.Phase
     }
-    level_counts = cached(
-        "level-counts",
-        None,
-        lambda: dict(published.order_by().values_list("evidence_level").annotate(n=Count("id"))),
-    )
-    type_counts = cached(
-        "type-counts",
-        None,
-        lambda: published.aggregate(
-            **{b.value: Count("id", filter=Q(**{b.value: True})) for b in v.Benefit}
-        ),
-    )
+    level_counts = cached("level-counts", None, published.level_counts)
+    type_counts = cached("type-counts", None, lambda: BY_PARAM["type"].count(published))
     return render(
         request,
         "catalogue/guide.html",
@@ -204,7 +200,7 @@ def guide(request):
             "phases": [
                 {
                     "term": phase,
-                    "count": phase_counts.get(phase.value, 0),
+                    "count": counts.get(phase.value, 0),
                     "activities": [a for a in v.Activity if a.phase == phase],
                     "examples": examples[phase.value],
                 }
@@ -213,7 +209,7 @@ def guide(request):
             "benefits": [(b, type_counts[b.value]) for b in v.Benefit],
             "levels": [(level, level_counts.get(level.value, 0)) for level in v.EvidenceLevel],
             "evidence_caveat": v.EVIDENCE_CAVEAT,
-            "cells": [c for c in v.MATRIX.values()],
+            "cells": list(v.MATRIX.values()),
             "vocabularies": [
                 ("Direction of findings", v.Direction),
                 ("Evaluation design", v.EvaluationDesign),

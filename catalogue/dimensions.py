@@ -1,0 +1,321 @@
+"""The case list's dimensions, declared once: each filter parameter with its labels, its values and
+how it narrows and counts the cases.
+
+The FilterSet (filters.py), the facet counts and chips (facets.py), the API documentation and the
+codebook (opendata.py), the guide (views.py) and the benchmark's in-memory page
+(bench/baselines.py) all read DIMENSIONS. Adding a filter is one entry in DIMENSIONS; a new kind
+of value is one new class below.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import django_filters
+from django.db.models import Count, Q
+from django_countries import countries
+
+from catalogue import vocabulary as v
+from catalogue.models import Case, CoProducer, ServiceArea
+
+YEARS = {"min_value": 1800, "max_value": 2100}
+
+
+@dataclass
+class Option:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    description: str = ""
+
+
+@dataclass
+class Facet:
+    """A dimension's options with the number of cases each would give."""
+
+    name: str
+    label: str
+    options: list = field(default_factory=list)
+    multiple: bool = False
+    short: str = ""
+
+    @property
+    def selected(self):
+        return [o for o in self.options if o.selected]
+
+
+class Dimension:
+    """One filter of the case list.
+
+    `param` is the URL parameter (a public contract), `label` the filter's heading, `short` its
+    name on a chip, `values` what the API documentation says it accepts.
+    """
+
+    repeatable = False  # may be given several times, each value narrowing the list further
+    faceted = True  # the filter panel lists its options, each with a count
+
+    def __init__(self, param, label, *, short="", values=""):
+        self.param, self.label, self.short, self.values = param, label, short or label, values
+
+    def make_filter(self):
+        """The django-filter Filter that parses and applies the parameter."""
+        raise NotImplementedError
+
+    def count(self, cases):
+        """{option value: number of the given cases it matches}, in one query."""
+        raise NotImplementedError
+
+    def options(self, terms=None):
+        """[(value, label, description)] in the order the page shows them."""
+        raise NotImplementedError
+
+    def option_label(self, value):
+        return dict((value, label) for value, label, _ in self.options()).get(value, value)
+
+    def chosen(self, cleaned):
+        """The parameter's cleaned value as a set of option values."""
+        if cleaned in (None, "", []):
+            return set()
+        if isinstance(cleaned, list | tuple) or hasattr(cleaned, "model"):
+            return {str(getattr(item, "slug", item)) for item in cleaned}
+        return {str(cleaned)}
+
+    def facet(self, counts, chosen, terms=None):
+        return Facet(
+            self.param,
+            self.label,
+            [
+                Option(value, label, counts.get(value, 0), value in chosen, description)
+                for value, label, description in self.options(terms)
+            ],
+            multiple=self.repeatable,
+            short=self.short,
+        )
+
+
+class FieldChoice(Dimension):
+    """A case field with a fixed vocabulary, one value at a time (who planned, who delivers)."""
+
+    def __init__(self, param, vocabulary, label, *, short=""):
+        super().__init__(param, label, short=short, values=", ".join(vocabulary.values))
+        self.vocabulary = vocabulary
+
+    def make_filter(self):
+        return django_filters.ChoiceFilter(
+            field_name=self.param,
+            label=self.label,
+            choices=self.vocabulary.choices,
+            empty_label="Any",
+        )
+
+    def count(self, cases):
+        return dict(cases.order_by().values_list(self.param).annotate(n=Count("id")))
+
+    def options(self, terms=None):
+        return self.vocabulary.terms()
+
+
+class Related(Dimension):
+    """Terms related to the case: repeatable, each value narrowing the list (phases, service
+    areas, co-producers). A fixed vocabulary gives the terms, or else an editable model."""
+
+    repeatable = True
+
+    def __init__(self, param, relation, label, *, vocabulary=None, model=None, values=""):
+        values = values or (", ".join(vocabulary.values) if vocabulary else "a slug")
+        super().__init__(param, label, values=values)
+        self.relation, self.vocabulary, self.model = relation, vocabulary, model
+
+    def make_filter(self):
+        common = {
+            "field_name": f"{self.relation}__slug",
+            "label": self.label,
+            "conjoined": True,
+            "distinct": False,
+        }
+        if self.vocabulary:
+            return django_filters.MultipleChoiceFilter(choices=self.vocabulary.choices, **common)
+        return django_filters.ModelMultipleChoiceFilter(
+            queryset=self.model.objects.all(), to_field_name="slug", **common
+        )
+
+    def count(self, cases):
+        relation = getattr(Case, self.relation)
+        term = relation.field.m2m_reverse_field_name()
+        rows = (
+            relation.through.objects.filter(case_id__in=cases.order_by().values("id"))
+            .values_list(f"{term}__slug")
+            .annotate(n=Count("case_id"))
+        )
+        return dict(rows)
+
+    def options(self, terms=None):
+        if self.vocabulary:
+            return self.vocabulary.terms()
+        terms = self.model.objects.all() if terms is None else terms
+        return [(t.slug, t.name, t.description) for t in terms]
+
+
+class Flags(Dimension):
+    """Yes/no fields of the case named by a vocabulary's slugs; a case matches each one it has
+    (who benefits: individual, collective)."""
+
+    def __init__(self, param, vocabulary, label):
+        super().__init__(param, label, values=", ".join(vocabulary.values))
+        self.vocabulary = vocabulary
+
+    def make_filter(self):
+        return django_filters.ChoiceFilter(
+            label=self.label,
+            choices=self.vocabulary.choices,
+            method=lambda cases, name, value: cases.filter(**{value: True}),
+            empty_label="Any",
+        )
+
+    def count(self, cases):
+        flags = self.vocabulary.values
+        return cases.aggregate(**{flag: Count("id", filter=Q(**{flag: True})) for flag in flags})
+
+    def options(self, terms=None):
+        return self.vocabulary.terms()
+
+
+class AtLeast(Dimension):
+    """A level of an integer scale or higher (evidence at least)."""
+
+    def __init__(self, param, field_name, vocabulary, label):
+        values = f"{min(vocabulary.values)} to {max(vocabulary.values)}"
+        super().__init__(param, label, values=values)
+        self.field_name, self.vocabulary = field_name, vocabulary
+
+    def make_filter(self):
+        return django_filters.ChoiceFilter(
+            field_name=self.field_name,
+            lookup_expr="gte",
+            label=self.label,
+            choices=[(str(level), f"{level}: {label}") for level, label in self.vocabulary.choices],
+            empty_label="Any",
+        )
+
+    def count(self, cases):
+        per_level = dict(cases.order_by().values_list(self.field_name).annotate(n=Count("id")))
+        return {
+            str(level): sum(n for found, n in per_level.items() if found >= level)
+            for level in self.vocabulary.values
+        }
+
+    def options(self, terms=None):
+        top = max(self.vocabulary.values)
+        return [
+            (
+                str(m.value),
+                f"{m.value}: {m.label}" + (" or higher" if m.value < top else ""),
+                m.description,
+            )
+            for m in self.vocabulary
+        ]
+
+
+class Country(Dimension):
+    """An ISO 3166 country; the filter offers only the countries that cases have."""
+
+    def make_filter(self):
+        return django_filters.ChoiceFilter(
+            label=self.label, choices=list(countries), empty_label="Any"
+        )
+
+    def count(self, cases):
+        return dict(cases.order_by().values_list(self.param).annotate(n=Count("id")))
+
+    def options(self, terms=None):
+        return [(code, name, "") for code, name in countries]
+
+    def option_label(self, value):
+        return countries.name(value) or value
+
+    def facet(self, counts, chosen, terms=None):
+        present = sorted(set(counts) | chosen, key=self.option_label)
+        options = [Option(c, self.option_label(c), counts.get(c, 0), c in chosen) for c in present]
+        return Facet(self.param, self.label, options, short=self.short)
+
+
+class YearBound(Dimension):
+    """A year the case was active from or until; typed in, so it has no options to count."""
+
+    faceted = False
+
+    def __init__(self, param, label, *, short, method):
+        super().__init__(param, label, short=short, values="a year, 1800 to 2100")
+        self.method = method
+
+    def make_filter(self):
+        return django_filters.NumberFilter(label=self.label, method=self.method, **YEARS)
+
+    def options(self, terms=None):
+        return []
+
+    def option_label(self, value):
+        return str(int(Decimal(value)))
+
+
+class Search(Dimension):
+    """Words to find (catalogue/search.py); typed in, so it has no options to count."""
+
+    faceted = False
+
+    def make_filter(self):
+        from catalogue import search
+
+        return django_filters.CharFilter(
+            label=self.label,
+            method=lambda cases, name, value: cases.search(value),
+            max_length=search.MAX_QUERY_LENGTH * 5,
+            help_text="Words to find in titles, summaries, descriptions, places, organisations and outcomes.",
+        )
+
+    def options(self, terms=None):
+        return []
+
+    def option_label(self, value):
+        return value
+
+
+def active_from(cases, name, year):
+    """Active in or after the year: ended then or later, still going, or end not known."""
+    return cases.filter(start_year__isnull=False).filter(
+        Q(end_year__gte=int(year)) | Q(end_year__isnull=True)
+    )
+
+
+def active_until(cases, name, year):
+    """Started in or before the year."""
+    return cases.filter(start_year__lte=int(year))
+
+
+DIMENSIONS = [
+    Search("q", "Search", values='words; "quotes" for a phrase, -word to leave out, OR'),
+    Related("phase", "phases", "Phase", vocabulary=v.Phase),
+    FieldChoice("planning", v.Planning, v.Planning.QUESTION, short="Planned by"),
+    FieldChoice("delivery", v.Delivery, v.Delivery.QUESTION, short="Delivered by"),
+    Flags("type", v.Benefit, "Who benefits"),
+    AtLeast("evidence_min", "evidence_level", v.EvidenceLevel, "Evidence at least"),
+    Related(
+        "area",
+        "service_areas",
+        "Service area",
+        model=ServiceArea,
+        values="a slug from the codebook",
+    ),
+    Related(
+        "producer",
+        "co_producers",
+        "Co-producers",
+        model=CoProducer,
+        values="a slug from the codebook",
+    ),
+    Country("country", "Country", values="an ISO 3166-1 alpha-2 code, e.g. GB"),
+    YearBound("year_from", "Active from (year)", short="From", method=active_from),
+    YearBound("year_to", "Active until (year)", short="Until", method=active_until),
+]
+BY_PARAM = {d.param: d for d in DIMENSIONS}
+FACETED = [d for d in DIMENSIONS if d.faceted]
