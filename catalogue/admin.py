@@ -395,8 +395,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         return fields
 
     def save_model(self, request, obj, form, change):
-        obj.version = (obj.version or 0) + 1 if change else 1
-        super().save_model(request, obj, form, change)
+        services.case_save(case=obj, created=not change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class CatalogueConfig(AppConfig):
@@ -10,11 +10,7 @@ class CatalogueConfig(AppConfig):
     def ready(self):
         from catalogue.cache import bump_catalogue_version
         from catalogue.models import Case, CoProducer, ServiceArea
-        from catalogue.search import install_search_index
 
-        post_migrate.connect(
-            install_search_index, sender=self, dispatch_uid="catalogue-search-index"
-        )
         # Cached counts are keyed by a catalogue version: any change to a case or a term bumps it.
         for model in (Case, ServiceArea, CoProducer):
             post_save.connect(

@@ -1,14 +1,13 @@
 """Cases as documents: the JSON/CSV interchange format of docs/case-format.md.
 
-`case_document` turns a case into a document (exports, API, fixtures);
-`import_documents` validates documents and writes them all or none.
+`case_document` turns a case into a document (exports, API, fixtures); `validate_documents`
+checks documents and reports every problem by row and field. Writing them is
+`services.cases_import` (and `case_submit` for one submission).
 """
 
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
 
 from catalogue import vocabulary as v
 from catalogue.models import Activity, Case, CoProducer, Outcome, Phase, ServiceArea, Source
@@ -168,7 +167,9 @@ def parse_document(doc, row, lookups):
             errors.append(RowError(row, f"evidence.{key}", "this field is required"))
 
     try:
-        case.full_clean(exclude=["outcome_text"], validate_unique=False)
+        # The check constraints' rules are in Case.clean and the fields' choices; validating the
+        # constraints as well would cost a query each, per row. The database still enforces them.
+        case.full_clean(exclude=["outcome_text"], validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         errors += [RowError(row, _field_name(f), m) for f, m in _messages(error)]
 
@@ -224,7 +225,7 @@ def _children(doc, key, model, fields, errors, row):
             **{f: ("" if item.get(f) is None and f != "year" else item.get(f)) for f in fields},
         )
         try:
-            child.full_clean(exclude=["case"])
+            child.full_clean(exclude=["case"], validate_constraints=False)
         except ValidationError as error:
             errors += [RowError(row, f"{key}[{index}].{f}", m) for f, m in _messages(error)]
         children.append(child)
@@ -254,39 +255,3 @@ def validate_documents(docs):
         errors += row_errors
         parsed.append(item)
     return parsed, errors
-
-
-def import_documents(docs, *, progress=None):
-    """Create or update cases by slug: all of them, or none if any row is invalid."""
-    parsed, errors = validate_documents(docs)
-    if errors:
-        raise ImportFailed(errors)
-    now = timezone.now()
-    with transaction.atomic():
-        for index, item in enumerate(parsed, start=1):
-            write_case(item, now=now)
-            if progress:
-                progress(index, len(parsed))
-    return len(parsed)
-
-
-def write_case(item, *, now):
-    case = item.case
-    if case.status == v.Status.PUBLISHED and not case.published_at:
-        case.published_at = now
-    case.outcome_text = outcome_text(item.outcomes)
-    case.save()
-    for key, terms in item.relations.items():
-        getattr(case, key).set(terms)
-    case.outcomes.all().delete()
-    case.sources.all().delete()
-    for child in item.outcomes + item.sources:
-        child.case = case
-    Outcome.objects.bulk_create(item.outcomes)
-    Source.objects.bulk_create(item.sources)
-    return case
-
-
-def outcome_text(outcomes):
-    """The outcome statements and figures as one searchable text."""
-    return "\n".join(f"{o.statement} {o.figure}".strip() for o in outcomes)

@@ -4,9 +4,9 @@ PostgreSQL: a stored, weighted `search_vector` column (title A, summary B, the
 rest C) with a GIN index, `websearch_to_tsquery`, `ts_rank`, and `ts_headline`
 for the displayed page only. SQLite: an FTS5 table kept in step by triggers,
 ranked by weighted bm25. Both index title, summary, description, locality,
-lead organisations and outcomes. Neither index is part of the other
-database's schema: `install_search_index` creates the right one after every
-`migrate` (SQLite rebuilds tables on some schema changes, dropping triggers).
+lead organisations and outcomes. The migration 0008_search_index creates the
+index for the database in use; neither is part of the other database's schema.
+CaseQuerySet.search() and ranked() are the ways in.
 """
 
 import re
@@ -19,38 +19,6 @@ from django.utils.safestring import mark_safe
 
 MAX_QUERY_LENGTH = 200
 FTS_TABLE = "catalogue_case_fts"
-BODY_SQL = (
-    "coalesce({p}description, '') || ' ' || coalesce({p}locality, '') || ' ' || "
-    "coalesce({p}lead_organisations, '') || ' ' || coalesce({p}outcome_text, '')"
-)
-POSTGRES_SETUP = [
-    f"""
-    ALTER TABLE catalogue_case ADD COLUMN IF NOT EXISTS search_vector tsvector
-    GENERATED ALWAYS AS (
-        setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
-        setweight(to_tsvector('english', coalesce(summary, '')), 'B') ||
-        setweight(to_tsvector('english', {BODY_SQL.format(p="")}), 'C')
-    ) STORED
-    """,
-    "CREATE INDEX IF NOT EXISTS catalogue_case_search_gin ON catalogue_case USING gin (search_vector)",
-]
-SQLITE_TRIGGERS = {
-    f"{FTS_TABLE}_ai": f"""
-        CREATE TRIGGER {FTS_TABLE}_ai AFTER INSERT ON catalogue_case BEGIN
-            INSERT INTO {FTS_TABLE}(rowid, title, summary, body)
-            VALUES (new.id, new.title, new.summary, {BODY_SQL.format(p="new.")});
-        END""",
-    f"{FTS_TABLE}_au": f"""
-        CREATE TRIGGER {FTS_TABLE}_au AFTER UPDATE ON catalogue_case BEGIN
-            DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
-            INSERT INTO {FTS_TABLE}(rowid, title, summary, body)
-            VALUES (new.id, new.title, new.summary, {BODY_SQL.format(p="new.")});
-        END""",
-    f"{FTS_TABLE}_ad": f"""
-        CREATE TRIGGER {FTS_TABLE}_ad AFTER DELETE ON catalogue_case BEGIN
-            DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
-        END""",
-}
 # bm25 weights for title, summary and body, as on PostgreSQL: title above summary above the rest.
 SQLITE_RANK = f"-bm25({FTS_TABLE}, 10.0, 4.0, 1.0)"
 HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
@@ -69,37 +37,6 @@ class CaseSQL(Expression):
     def as_sql(self, compiler, connection):
         alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
         return self.sql.format(case=alias), self.params
-
-
-def install_search_index(using="default", **kwargs):
-    """Create the search index for the database in use, if it is missing (post_migrate)."""
-    from django.db import connections
-
-    conn = connections[using]
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            for statement in POSTGRES_SETUP:
-                cursor.execute(statement)
-        elif conn.vendor == "sqlite":
-            cursor.execute(
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-                "title, summary, body, tokenize='porter unicode61 remove_diacritics 2')"
-            )
-            existing = {
-                row[0]
-                for row in cursor.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'catalogue_case'"
-                )
-            }
-            if set(SQLITE_TRIGGERS) - existing:
-                for name, sql in SQLITE_TRIGGERS.items():
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-                    cursor.execute(sql)
-                cursor.execute(f"DELETE FROM {FTS_TABLE}")
-                cursor.execute(
-                    f"INSERT INTO {FTS_TABLE}(rowid, title, summary, body) "
-                    f"SELECT id, title, summary, {BODY_SQL.format(p='')} FROM catalogue_case"
-                )
 
 
 def clean_query(q):

@@ -1,9 +1,10 @@
-"""The moderation workflow: every write with side effects, each in one transaction.
+"""Every write with side effects, each in one transaction: submissions and the moderation
+workflow, imports, editors' saves in the admin, erasure and problem reports.
 
-Views and admin actions call these functions; nothing else changes a case's
-status. Each step is recorded as a ModerationEvent (who, when, from, to, why),
-and e-mails go out only after the transaction commits, so a failing mail server
-never loses or rolls back a submission.
+Views, admin actions and commands call these functions; nothing else changes a case's status.
+Each workflow step is recorded as a ModerationEvent (who, when, from, to, why), and e-mails go out
+only after the transaction commits, so a failing mail server never loses or rolls back a
+submission.
 """
 
 import hashlib
@@ -20,10 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
 
 from catalogue import vocabulary as v
-from catalogue.interchange import ImportFailed, outcome_text, validate_documents, write_case
-from catalogue.models import Case, ModerationEvent, ProblemReport
+from catalogue.cache import bump_catalogue_version
+from catalogue.interchange import ImportFailed, validate_documents
+from catalogue.models import Case, ModerationEvent, Outcome, ProblemReport, Source
 
 logger = logging.getLogger(__name__)
 Status = v.Status
@@ -146,7 +149,7 @@ def case_submit(*, document: dict, contact: Contact) -> tuple[Case, str]:
         case.proposal = document
         _set_contact(case, contact)
         case.submitted_at = timezone.now()
-        write_case(item, now=case.submitted_at)
+        _write_case(item, now=case.submitted_at)
         _record(case, Action.SUBMIT, actor=None, from_status=Status.DRAFT)
         _notify_after_commit(case, "submitted")
     return case, token
@@ -174,7 +177,7 @@ def case_resubmit(*, case: Case, document: dict, contact: Contact | None = None)
             _set_contact(item.case, contact)
         item.case.submitted_at = timezone.now()
         item.case.version += 1
-        write_case(item, now=item.case.submitted_at)
+        _write_case(item, now=item.case.submitted_at)
         _record(item.case, Action.RESUBMIT, actor=None, from_status=Status.CHANGES_REQUESTED)
         _notify_after_commit(item.case, "resubmitted")
     return item.case
@@ -281,9 +284,86 @@ def _send_report_notice(report):
         logger.exception("Could not send the notice of report %s", report.pk)
 
 
+def case_save(*, case: Case, created: bool) -> Case:
+    """An editor's save in the admin: a new version, so a concurrent save of the old one fails."""
+    case.version = 1 if created else (case.version or 0) + 1
+    case.save()
+    return case
+
+
 def case_refresh_search_text(*, case: Case) -> None:
     """Copy the outcomes into the case's searchable text after they were edited."""
     Case.objects.filter(pk=case.pk).update(outcome_text=outcome_text(case.outcomes.all()))
+
+
+def outcome_text(outcomes):
+    """The outcome statements and figures as one searchable text."""
+    return "\n".join(f"{o.statement} {o.figure}".strip() for o in outcomes)
+
+
+def cases_import(*, documents: list, progress=None) -> int:
+    """Create or update cases from documents, by slug: all of them, or none if any row is invalid
+    (ImportFailed lists every problem by row and field). Returns how many were written."""
+    parsed, errors = validate_documents(documents)
+    if errors:
+        raise ImportFailed(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        created, updated = [], []
+        for index, item in enumerate(parsed, start=1):
+            (updated if item.case.pk else created).append(item.case)
+            # History is written once for the whole import, below, not row by row.
+            item.case.skip_history_when_saving = True
+            _write_case(item, now=now)
+            del item.case.skip_history_when_saving
+            if progress:
+                progress(index, len(parsed))
+        _record_history_in_bulk(created, update=False)
+        _record_history_in_bulk(updated, update=True)
+    bump_catalogue_version()
+    return len(parsed)
+
+
+def _write_case(item, *, now):
+    """Save a validated document's case, its relations, outcomes and sources."""
+    case = item.case
+    if case.status == Status.PUBLISHED and not case.published_at:
+        case.published_at = now
+    case.outcome_text = outcome_text(item.outcomes)
+    existed = case.pk is not None
+    case.save()
+    for key, terms in item.relations.items():
+        getattr(case, key).set(terms)
+    if existed:
+        case.outcomes.all().delete()
+        case.sources.all().delete()
+    for child in item.outcomes + item.sources:
+        child.case = case
+    Outcome.objects.bulk_create(item.outcomes)
+    Source.objects.bulk_create(item.sources)
+    return case
+
+
+def _record_history_in_bulk(cases, *, update):
+    """One historical record per case, with its relations, as the admin's History shows them."""
+    if not cases:
+        return
+    records = Case.history.bulk_history_create(
+        cases, update=update, default_change_reason="Imported"
+    )
+    by_case = {record.id: record for record in records}
+    history = Case.history.model
+    for relation in history._history_m2m_fields:
+        through = relation.remote_field.through
+        m2m_history = HistoricalRecords.m2m_models[relation]
+        rows = through.objects.filter(case_id__in=by_case)
+        m2m_history.objects.bulk_create(
+            m2m_history(
+                history=by_case[row.case_id],
+                **{f.attname: getattr(row, f.attname) for f in through._meta.fields},
+            )
+            for row in rows
+        )
 
 
 def _notify_after_commit(case, event, *, reason=""):

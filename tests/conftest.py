@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck
 
 from catalogue import vocabulary as v
-from catalogue.interchange import import_documents
+from catalogue.services import cases_import
 
 # Generated-input tests: about 75 examples each by default; `make fuzz` runs 500 ("thorough").
 hypothesis.settings.register_profile(
@@ -180,7 +180,7 @@ def make_case(vocabularies):
 
     def build(**overrides):
         overrides.setdefault("slug", f"case-{next(counter)}")
-        import_documents([case_doc(**overrides)])
+        cases_import(documents=[case_doc(**overrides)])
         return Case.objects.get(slug=overrides["slug"])
 
     return build

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from catalogue import vocabulary as v
-from catalogue.interchange import ImportFailed, import_documents
+from catalogue.interchange import ImportFailed
 from catalogue.models import Case
+from catalogue.services import cases_import
 from tests.conftest import case_doc
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,7 @@ def test_a_case_may_be_both_individual_and_collective(make_case):
 
 def test_phases_are_required(vocabularies):
     with pytest.raises(ImportFailed) as failure:
-        import_documents([case_doc(phases=[])])
+        cases_import(documents=[case_doc(phases=[])])
     assert ("phases", "choose at least one") in [(e.field, e.message) for e in failure.value.errors]
 
 
@@ -88,7 +89,7 @@ def test_evidence_level_is_bounded(make_case, level):
 
 def test_activity_must_sit_under_a_chosen_phase(vocabularies):
     with pytest.raises(ImportFailed) as failure:
-        import_documents([case_doc(phases=["co-design"], activities=["co-managing"])])
+        cases_import(documents=[case_doc(phases=["co-design"], activities=["co-managing"])])
     assert failure.value.errors[0].field == "activities"
 
 

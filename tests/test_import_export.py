@@ -31,9 +31,9 @@ TRICKY = case_doc(
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_export_then_import_reproduces_the_catalogue_exactly(seed_catalogue, tmp_path, fmt):
-    from catalogue.interchange import import_documents
+    from catalogue.services import cases_import
 
-    import_documents([TRICKY])
+    cases_import(documents=[TRICKY])
     first = tmp_path / f"first.{fmt}"
     second = tmp_path / f"second.{fmt}"
     call_command("export_cases", "--format", fmt, "--output", str(first))
@@ -82,3 +82,31 @@ def test_unreadable_files_are_refused_clearly(db, tmp_path):
         call_command("import_cases", str(path))
     with pytest.raises(CommandError, match="unknown file type"):
         call_command("import_cases", str(tmp_path / "cases.xlsx"))
+
+
+def test_an_import_writes_one_history_record_per_case_with_its_relations(vocabularies, client):
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalogue.services import cases_import
+
+    documents = [
+        case_doc(slug=f"imported-{n}", phases=["co-design", "co-deliver"]) for n in range(20)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        cases_import(documents=documents)
+    assert len(queries) <= 20 * 16, "an import costs a bounded number of queries a case"
+    case = Case.objects.get(slug="imported-3")
+    [record] = case.history.all()
+    assert (record.history_type, record.history_change_reason) == ("+", "Imported")
+    assert sorted(row.phase.slug for row in record.phases.all()) == ["co-deliver", "co-design"]
+
+    cases_import(documents=[case_doc(slug="imported-3", title="Renamed", phases=["co-design"])])
+    latest, first = case.history.all()[:2]
+    assert (latest.history_type, latest.title, first.title) == ("~", "Renamed", "Test case")
+    assert [row.phase.slug for row in latest.phases.all()] == ["co-design"]
+    changed = {change.field for change in latest.diff_against(first).changes}
+    assert changed == {"title", "phases"}
+    client.force_login(User.objects.create_superuser("admin", "a@example.org", "pw"))
+    assert client.get(f"/admin/catalogue/case/{case.pk}/history/").status_code == 200

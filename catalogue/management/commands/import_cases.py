@@ -2,7 +2,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalogue.interchange import ImportFailed, import_documents
+from catalogue.interchange import ImportFailed
+from catalogue.services import cases_import
 from catalogue.tabular import read_documents
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
                 self.stdout.flush()
 
         try:
-            count = import_documents(docs, progress=progress)
+            count = cases_import(documents=docs, progress=progress)
         except ImportFailed as failure:
             for error in failure.errors:
                 self.stderr.write(str(error))
