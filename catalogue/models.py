@@ -404,10 +404,6 @@ class Case(models.Model):
             )
 
     @property
-    def is_public(self):
-        return self.status == v.Status.PUBLISHED
-
-    @property
     def cell(self):
         """The matrix cell, derived from the planning and delivery answers."""
         return v.cell_for(self.planning, self.delivery)
@@ -515,12 +511,6 @@ class ModerationEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} ({self.created_at:%d %b %Y %H:%M})"
-
-    @property
-    def actor_name(self):
-        if self.actor:
-            return self.actor.get_full_name() or self.actor.get_username()
-        return "Submitter"
 
 
 class ProblemReport(models.Model):

@@ -6,7 +6,6 @@ outcomes and sources are JSON text in one column each, so a round trip is exact.
 """
 
 import csv
-import io
 import json
 from pathlib import Path
 
@@ -151,9 +150,3 @@ def read_documents(path):
         with path.open(encoding="utf-8-sig", newline="") as handle:
             return read_csv(handle)
     raise ValueError("unknown file type: use .json or .csv")
-
-
-def csv_text(docs):
-    buffer = io.StringIO()
-    write_csv(docs, buffer)
-    return buffer.getvalue()

@@ -110,6 +110,21 @@ def seed_rows(django_db_setup, django_db_blocker):
     return vocabulary_rows, catalogue_rows
 
 
+EDITOR_PASSWORD = "a-long-editor-password"
+
+
+@pytest.fixture
+def editor(django_user_model):
+    """A member of the Editors group (created by a migration), who signs in with EDITOR_PASSWORD."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        "editor", "editor@example.org", EDITOR_PASSWORD, is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
 @pytest.fixture
 def vocabularies(db, seed_rows):
     """The editable vocabularies of fixtures/vocabularies.json."""

@@ -2,10 +2,9 @@
 and the filters and the submission form work with the keyboard alone."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from catalogue import services
-from tests.conftest import case_doc
+from tests.conftest import EDITOR_PASSWORD, case_doc
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,7 +29,7 @@ def violations(page):
 
 
 @pytest.fixture
-def site(live_server, seed_catalogue, django_user_model, settings):
+def site(live_server, seed_catalogue, editor, settings):
     settings.SUBMISSION_MIN_SECONDS = 0
     doc = case_doc()
     doc.pop("slug")
@@ -38,10 +37,6 @@ def site(live_server, seed_catalogue, django_user_model, settings):
         document=doc, contact=services.Contact(name="A", email="a@example.org")
     )
     services.case_request_changes(case=case, actor=None, reason="Please add a figure.")
-    user = django_user_model.objects.create_user(
-        "editor", "e@example.org", "a-long-editor-password", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Editors"))
     return live_server.url, token
 
 
@@ -116,7 +111,7 @@ def test_editor_pages_have_no_serious_violations(site, new_page):
     page.goto(base + "/admin/login/")
     assert not violations(page)
     page.get_by_label("Username").fill("editor")
-    page.get_by_label("Password").fill("a-long-editor-password")
+    page.get_by_label("Password").fill(EDITOR_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base + "/admin/catalogue/case/?queue=all")

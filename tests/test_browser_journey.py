@@ -1,23 +1,14 @@
 """The whole editorial journey in a real browser: submit, request changes, resubmit, publish."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from catalogue.models import Case
+from tests.conftest import EDITOR_PASSWORD
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def editor(django_user_model, vocabularies):
-    user = django_user_model.objects.create_user(
-        "editor", "editor@example.org", "a-long-editor-password", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
 
 
 def admin_action(page, base, title, action, reason=None):
@@ -31,7 +22,9 @@ def admin_action(page, base, title, action, reason=None):
     assert "updated" in page.locator(".messagelist").inner_text()
 
 
-def test_submit_request_changes_resubmit_publish(live_server, new_page, editor, settings):
+def test_submit_request_changes_resubmit_publish(
+    live_server, new_page, vocabularies, editor, settings
+):
     settings.SUBMISSION_MIN_SECONDS = 0
     base = live_server.url
     officer = new_page()
@@ -106,7 +99,7 @@ def test_submit_request_changes_resubmit_publish(live_server, new_page, editor, 
     editor_page = new_page()
     editor_page.goto(f"{base}/admin/login/")
     editor_page.get_by_label("Username").fill("editor")
-    editor_page.get_by_label("Password").fill("a-long-editor-password")
+    editor_page.get_by_label("Password").fill(EDITOR_PASSWORD)
     editor_page.get_by_role("button", name="Log in").click()
     editor_page.goto(f"{base}/admin/catalogue/case/")
     assert "Llanfair community minibus" in editor_page.content()

@@ -7,7 +7,6 @@ import subprocess
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 
 from catalogue import services
@@ -25,15 +24,6 @@ LINK = re.compile(r"https?://\S+")
 def public_address(settings):
     settings.SITE_URL = PUBLIC
     settings.SUBMISSION_MIN_SECONDS = 0
-
-
-@pytest.fixture
-def editor(django_user_model):
-    user = django_user_model.objects.create_user(
-        "editor", "editor@example.org", "pw-editor-1", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
 
 
 def sent(capture, action):

@@ -14,15 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def editor(django_user_model):
-    user = django_user_model.objects.create_user(
-        "editor", "editor@example.org", "pw-editor-1", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
-
-
-@pytest.fixture
 def editor_client(client, editor):
     client.force_login(editor)
     return client

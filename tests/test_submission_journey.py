@@ -7,7 +7,6 @@ import time
 from datetime import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from webtest.forms import Checkbox
 
@@ -48,13 +47,6 @@ def office(django_app, vocabularies):
     """A council office: every officer's browser reaches the site from one network address."""
     django_app.extra_environ["REMOTE_ADDR"] = "198.51.100.20"
     return django_app
-
-
-@pytest.fixture
-def editor(django_user_model):
-    user = django_user_model.objects.create_user("editor", "editor@example.org", "pw-editor-1")
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
 
 
 def fill(form, answers):

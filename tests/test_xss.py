@@ -2,12 +2,12 @@
 snippets, exports, the feed and the admin: checked by running the pages in Chromium."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
 from catalogue import services
 from catalogue.models import Case
+from tests.conftest import EDITOR_PASSWORD
 from tests.test_submission import ANSWERS
 
 pytestmark = [
@@ -97,15 +97,11 @@ def submit(client, index, payload):
 
 
 def test_script_payloads_are_inert_everywhere(
-    live_server, new_page, vocabularies, django_user_model, settings
+    live_server, new_page, vocabularies, editor, settings
 ):
     assert len(PAYLOADS) >= 50
     settings.SUBMISSION_MIN_SECONDS = 0
     settings.SUBMISSION_RATE = settings.REPORT_RATE = "100000/h"
-    editor = django_user_model.objects.create_user(
-        "editor", "e@example.org", "a-long-editor-password", is_staff=True
-    )
-    editor.groups.add(Group.objects.get(name="Editors"))
     refused = [p for i, p in enumerate(PAYLOADS) if not submit(Client(), i, p)]
     # Form fields refuse NUL characters with a message; everything else is stored as typed.
     assert refused == [p for p in PAYLOADS if "\x00" in p]
@@ -157,7 +153,7 @@ def test_script_payloads_are_inert_everywhere(
             executed.append(path)
     page.goto(live_server.url + "/admin/login/")
     page.get_by_label("Username").fill("editor")
-    page.get_by_label("Password").fill("a-long-editor-password")
+    page.get_by_label("Password").fill(EDITOR_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     for path in admin_pages:
         page.goto(live_server.url + path)
