@@ -126,7 +126,7 @@ def add_headlines(cases, q):
     if not cases or not q:
         return cases
     if connection.vendor == "postgresql":
-        texts = _postgres_headlines([c.id for c in cases], q)
+        texts = _postgres_headlines(type(cases[0])._default_manager, [c.id for c in cases], q)
     else:
         texts = {c.id: _python_headline(f"{c.summary} {c.description}", terms(q)) for c in cases}
     for case in cases:
@@ -136,15 +136,13 @@ def add_headlines(cases, q):
     return cases
 
 
-def _postgres_headlines(ids, q):
+def _postgres_headlines(cases, ids, q):
     from django.contrib.postgres.search import SearchHeadline, SearchQuery
     from django.db.models import TextField, Value
     from django.db.models.functions import Concat
 
-    from catalogue.models import Case
-
     query = SearchQuery(q, search_type="websearch", config="english")
-    rows = Case.objects.filter(id__in=ids).annotate(
+    rows = cases.filter(id__in=ids).annotate(
         headline=SearchHeadline(
             Concat("summary", Value(" "), "description", output_field=TextField()),
             query,
