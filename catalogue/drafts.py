@@ -7,6 +7,7 @@ combination or the back button. catalogue/submission.py holds the views that use
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils.datastructures import MultiValueDict
 
@@ -65,7 +66,7 @@ class Draft:
     def exists(self):
         return SESSION_KEY in self.session
 
-    @property
+    @cached_property
     def case(self):
         """The case being edited after an editor asked for changes, or None for a new one."""
         case_id = self.data.get("case_id")
