@@ -342,7 +342,7 @@ class CaseAdmin(SimpleHistoryAdmin):
     def possible_duplicates(self, case):
         if not case.pk:
             return "—"
-        others = services.possible_duplicates(case)
+        others = Case.objects.duplicates_of(case)
         if not others:
             return "None found: no other case has a similar title, or a similar title in the same place."
         return format_html(

@@ -190,6 +190,11 @@ class CaseQuerySet(models.QuerySet):
         found = search.similar_titles(self, title, limit * 4)
         return [c for c in found if search.looks_like_the_same(c, title, locality or "")][:limit]
 
+    def duplicates_of(self, case):
+        """Other cases, in any status but draft, that look like the same practice (for editors)."""
+        others = self.exclude(pk=case.pk).exclude(status=v.Status.DRAFT)
+        return others.resembling(case.title, case.locality)
+
     def for_listing(self):
         """What a list of cases shows, in a fixed number of queries."""
         return self.prefetch_related("phases", "service_areas")

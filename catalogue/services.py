@@ -382,7 +382,7 @@ def _send_notifications(case, event, *, reason):
     if case.submitter_email:
         messages.append(("email/submitter.txt", [case.submitter_email]))
     if event in ("submitted", "resubmitted"):
-        context["resembling"] = possible_duplicates(case)
+        context["resembling"] = Case.objects.duplicates_of(case)
         messages.append(("email/editors.txt", editor_emails()))
     for template, recipients in messages:
         if not recipients:
@@ -395,12 +395,6 @@ def _send_notifications(case, event, *, reason):
             logger.exception(
                 "Could not send %s e-mail for case %s", event, case.reference or case.pk
             )
-
-
-def possible_duplicates(case):
-    """Other cases (any status but draft) that look like the same practice, for editors."""
-    others = Case.objects.exclude(pk=case.pk).exclude(status=Status.DRAFT)
-    return others.resembling(case.title, case.locality)
 
 
 def editor_emails():
