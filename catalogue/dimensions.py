@@ -37,7 +37,6 @@ class Facet:
     label: str
     options: list = field(default_factory=list)
     multiple: bool = False
-    short: str = ""
 
     @property
     def selected(self):
@@ -89,7 +88,6 @@ class Dimension:
                 for value, label, description in self.options(terms)
             ],
             multiple=self.repeatable,
-            short=self.short,
         )
 
 
@@ -236,7 +234,7 @@ class Country(Dimension):
     def facet(self, counts, chosen, terms=None):
         present = sorted(set(counts) | chosen, key=self.option_label)
         options = [Option(c, self.option_label(c), counts.get(c, 0), c in chosen) for c in present]
-        return Facet(self.param, self.label, options, short=self.short)
+        return Facet(self.param, self.label, options)
 
 
 class YearBound(Dimension):

@@ -227,11 +227,11 @@ def check_summary(forms, document):
             [
                 (
                     v.Planning.QUESTION,
-                    plain("planning", document["planning"], v.Planning, "matrix row"),
+                    v.plain_answer("planning", v.Planning(document["planning"]), "matrix row"),
                 ),
                 (
                     v.Delivery.QUESTION,
-                    plain("delivery", document["delivery"], v.Delivery, "matrix column"),
+                    v.plain_answer("delivery", v.Delivery(document["delivery"]), "matrix column"),
                 ),
                 ("Matrix cell", cell.name),
             ],
@@ -241,19 +241,17 @@ def check_summary(forms, document):
             [
                 (
                     "At which stages citizens take part",
-                    "\n".join(plain("phases", p, v.Phase) for p in document["phases"]),
+                    "\n".join(v.plain_answer("phases", v.Phase(p)) for p in document["phases"]),
                 ),
                 (
                     "Activities",
-                    "\n".join(
-                        plain("activities", a, v.Activity, f"part of {v.ACTIVITY_PHASE[a].label}")
-                        for a in document["activities"]
-                    )
-                    or "None chosen",
+                    "\n".join(v.plain_activity(a) for a in document["activities"]) or "None chosen",
                 ),
                 (
                     "Who benefits",
-                    "\n".join(plain("benefits", b, v.Benefit) for b in document["benefits"]),
+                    "\n".join(
+                        v.plain_answer("benefits", v.Benefit(b)) for b in document["benefits"]
+                    ),
                 ),
             ],
         ),
@@ -326,12 +324,6 @@ def check_summary(forms, document):
             ],
         ),
     ]
-
-
-def plain(key, slug, vocabulary, note=""):
-    """An answer in the plain words the officer chose, with its classification beside it."""
-    term = vocabulary(slug)
-    return f"{v.PLAIN_ANSWERS[key][slug]} ({term.label}{', ' + note if note else ''})"
 
 
 def period(about):

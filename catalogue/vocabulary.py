@@ -499,6 +499,19 @@ PLAIN_ANSWERS = {
     },
 }
 
+
+def plain_answer(key, term, note=""):
+    """An answer in the plain words the officer chose, with the classification it gives beside
+    it, as in "Delivering the service ... (Co-delivery)"."""
+    return f"{PLAIN_ANSWERS[key][term.value]} ({term.label}{', ' + note if note else ''})"
+
+
+def plain_activity(activity):
+    """An optional activity in plain words, with its term and the phase it belongs to."""
+    activity = Activity(activity)
+    return plain_answer("activities", activity, f"part of {activity.phase.label}")
+
+
 # Each statement describes one level of the evidence ladder in plain words (statement n is
 # level n). The proposed level is the strongest statement ticked, so that ticking a higher
 # statement alone never understates the evidence; an editor checks it against the sources.

@@ -66,7 +66,10 @@ def test_every_link_in_every_email_uses_the_public_address(
     check_links(client, changes)
 
     def resubmit():
-        client.post(next(LINK.finditer(message.body))[0].removeprefix(PUBLIC) + "edit/")
+        # The submitter opens the link in the e-mail and presses "Edit and resubmit".
+        tracking = client.get(LINK.search(message.body)[0].removeprefix(PUBLIC))
+        edit = re.search(r'<form method="post" action="([^"]+)">', tracking.content.decode())
+        client.post(edit[1])
         send(client)
 
     check_links(client, sent(capture, resubmit))
