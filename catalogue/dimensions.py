@@ -115,9 +115,14 @@ class FieldChoice(Dimension):
 
 class Related(Dimension):
     """Terms related to the case: repeatable, each value narrowing the list (phases, service
-    areas, co-producers). A fixed vocabulary gives the terms, or else an editable model."""
+    areas, co-producers). A fixed vocabulary gives the terms, or else an editable model.
+
+    However many values are given, the filter is one subquery (the cases that have all of them,
+    grouped and counted on the link table), never a join per value; at most MAX_VALUES are used
+    (filters.py says so to the reader)."""
 
     repeatable = True
+    MAX_VALUES = 10
 
     def __init__(self, param, relation, label, *, vocabulary=None, model=None, values=""):
         values = values or (", ".join(vocabulary.values) if vocabulary else "a slug")
@@ -125,17 +130,27 @@ class Related(Dimension):
         self.relation, self.vocabulary, self.model = relation, vocabulary, model
 
     def make_filter(self):
-        common = {
-            "field_name": f"{self.relation}__slug",
-            "label": self.label,
-            "conjoined": True,
-            "distinct": False,
-        }
+        common = {"label": self.label, "method": self.having_all}
         if self.vocabulary:
             return django_filters.MultipleChoiceFilter(choices=self.vocabulary.choices, **common)
         return django_filters.ModelMultipleChoiceFilter(
             queryset=self.model.objects.all(), to_field_name="slug", **common
         )
+
+    def having_all(self, cases, name, values):
+        slugs = self.chosen(values)
+        if not slugs:
+            return cases
+        relation = getattr(Case, self.relation)
+        term = relation.field.m2m_reverse_field_name()
+        having = (
+            relation.through.objects.filter(**{f"{term}__slug__in": slugs})
+            .values("case_id")
+            .annotate(n=Count(term, distinct=True))
+            .filter(n=len(slugs))
+            .values("case_id")
+        )
+        return cases.filter(id__in=having)
 
     def count(self, cases):
         relation = getattr(Case, self.relation)

@@ -36,6 +36,26 @@ class SortFilter(django_filters.OrderingFilter):
 
 
 class CaseFilterBase(django_filters.FilterSet):
+    def __init__(self, data=None, *args, **kwargs):
+        self.capped = []
+        if data is not None and hasattr(data, "getlist"):
+            data = self._capped(data)
+        super().__init__(data, *args, **kwargs)
+
+    def _capped(self, data):
+        """The parameters with each repeatable one given at most its MAX_VALUES distinct values
+        (the first ones), so no request costs more than that; the rest are named in a notice."""
+        data = data.copy()
+        for dimension in DIMENSIONS:
+            if not dimension.repeatable or dimension.param not in data:
+                continue
+            values = list(dict.fromkeys(data.getlist(dimension.param)))
+            if len(values) > dimension.MAX_VALUES:
+                self.capped.append((dimension, len(values)))
+                values = values[: dimension.MAX_VALUES]
+            data.setlist(dimension.param, values)
+        return data
+
     @property
     def query(self):
         """The search words, as searched ("" when there is no valid search)."""
@@ -76,7 +96,11 @@ class CaseFilterBase(django_filters.FilterSet):
 
     def error_messages(self):
         """Plain messages for parameters that were ignored."""
-        messages = []
+        messages = [
+            f"{dimension.label}: {given} different values were given; only the first "
+            f"{dimension.MAX_VALUES} are used."
+            for dimension, given in self.capped
+        ]
         for name, errors in self.form.errors.items():
             label = self.filters[name].label if name in self.filters else name
             value = (

@@ -6,9 +6,12 @@ under `make fuzz`). Every hostile value of NASTY is tried in every profile, as a
 
 import pytest
 from hypothesis import example, given
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import strategies as st
 
 from catalogue import vocabulary as v
+from catalogue.dimensions import DIMENSIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +200,28 @@ def test_api_detail_never_fails(client, catalogue, slug):
     from urllib.parse import quote
 
     assert client.get("/api/cases/" + quote(slug, safe="") + "/").status_code in (200, 301, 404)
+
+
+REPEATABLE = [d for d in DIMENSIONS if d.repeatable]
+
+
+@given(
+    dimension=st.sampled_from(REPEATABLE),
+    data=st.data(),
+    path=st.sampled_from(["/cases/", "/api/cases/", "/cases.csv"]),
+)
+def test_many_repeated_values_cost_a_bounded_amount(client, catalogue, dimension, data, path):
+    """However many values a repeatable parameter is given (each used to add a JOIN), the request
+    answers, with the same number of queries as with the cap's worth of values."""
+    known = [value for value, _, _ in dimension.options()]
+    values = data.draw(
+        st.lists(st.one_of(st.sampled_from(known), value), min_size=11, max_size=200)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, [(dimension.param, x) for x in values])
+    assert response.status_code in (200, 400), values
+    if response.streaming:
+        b"".join(response.streaming_content)
+    assert len(queries) <= 40, [q["sql"][:200] for q in queries]
+    for query in queries:
+        assert query["sql"].upper().count("JOIN") <= 12, query["sql"]
