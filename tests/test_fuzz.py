@@ -5,9 +5,9 @@ under `make fuzz`). Every hostile value of NASTY is tried in every profile, as a
 """
 
 import pytest
-from hypothesis import example, given
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from catalogue import vocabulary as v
