@@ -5,6 +5,7 @@ from django_countries import countries
 
 from catalogue import vocabulary as v
 from catalogue.models import CoProducer, ProblemReport, ServiceArea
+from catalogue.text import clean_text
 
 YEAR = {"min_value": 1800, "max_value": 2100, "required": False}
 
@@ -13,7 +14,26 @@ def plain_choices(key, vocabulary):
     return [(slug, v.PLAIN_ANSWERS[key][slug]) for slug in vocabulary.values]
 
 
-class StepForm(forms.Form):
+class CleanText:
+    """Every public form reads its data through `text.clean_text`: a line break pasted from a word
+    processor becomes a newline and other control characters are dropped before validation."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = _without_controls(data)
+        super().__init__(data, *args, **kwargs)
+
+
+def _without_controls(data):
+    if hasattr(data, "setlist"):
+        data = data.copy()
+        for key in list(data):
+            data.setlist(key, [clean_text(value) for value in data.getlist(key)])
+        return data
+    return {key: clean_text(value) for key, value in data.items()}
+
+
+class StepForm(CleanText, forms.Form):
     """A step of the guided submission, with its page heading and introduction."""
 
     heading = ""
@@ -253,7 +273,7 @@ class AboutForm(StepForm):
         return data
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(CleanText, forms.Form):
     statement = forms.CharField(
         label="What changed",
         max_length=1000,
@@ -281,7 +301,7 @@ class OutcomeForm(forms.Form):
         return data
 
 
-class SourceForm(forms.Form):
+class SourceForm(CleanText, forms.Form):
     citation = forms.CharField(
         label="Reference",
         max_length=1000,
@@ -366,7 +386,7 @@ class ContactForm(StepForm):
     role = forms.CharField(label="Your role (optional)", max_length=200, required=False)
 
 
-class ProblemReportForm(forms.ModelForm):
+class ProblemReportForm(CleanText, forms.ModelForm):
     class Meta:
         model = ProblemReport
         fields = ["reason", "details", "email"]

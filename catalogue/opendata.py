@@ -23,6 +23,7 @@ from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.interchange import case_document
 from catalogue.models import Case, CoProducer, ServiceArea
 from catalogue.tabular import COLUMN_NAMES, COLUMNS, row_from_document
+from catalogue.text import clean_text, clean_tree
 
 LICENCE = {
     "name": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
@@ -47,9 +48,14 @@ def _open(response, notices=()):
     return response
 
 
+def _document(case):
+    """The case's open document, without control characters a text stored earlier may hold."""
+    return clean_tree(case_document(case))
+
+
 def _documents(queryset):
     for case in queryset.for_page().iterator(chunk_size=CHUNK):
-        yield case_document(case)
+        yield _document(case)
 
 
 class _Echo:
@@ -94,7 +100,7 @@ def cases_json(request):
 def api_document(request, case):
     cell = case.cell
     return {
-        **case_document(case),
+        **_document(case),
         "url": request.build_absolute_uri(case.get_absolute_url()),
         "matrix_cell": {"slug": cell.slug, "name": cell.name},
         "published_at": case.published_at.isoformat() if case.published_at else None,
@@ -238,11 +244,12 @@ class CasesFeed(Feed):
     def items(self):
         return Case.objects.published().newest().prefetch_related("phases")[:50]
 
+    # XML cannot carry most control characters: one stored in a case must not break the feed.
     def item_title(self, case):
-        return case.title
+        return clean_text(case.title)
 
     def item_description(self, case):
-        return case.summary
+        return clean_text(case.summary)
 
     def item_pubdate(self, case):
         return case.published_at

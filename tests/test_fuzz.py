@@ -18,6 +18,10 @@ pytestmark = pytest.mark.django_db
 NASTY = [
     "\x00",
     "a\x00b",
+    "line\x0bbreak",
+    "\x1b[31mred",
+    "para\u2028graph\u2029",
+    "\x7f\x85\ufffe",
     "x" * 10_000,
     '"unbalanced',
     "((( ))) AND OR NOT",

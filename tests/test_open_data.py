@@ -8,10 +8,13 @@ from xml.etree import ElementTree
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from catalogue import services
 from catalogue.models import Case
 from catalogue.tabular import COLUMN_NAMES
+from catalogue.text import has_controls
 from tests.conftest import case_doc
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +210,35 @@ def test_notices_in_headers_survive_control_characters(client, catalogue):
     assert response.status_code == 200
     assert "X-Injected" not in response.headers
     assert "not understood" in response["X-Catalogue-Notice"]
+
+
+CONTROL_CHARACTERS = "".join(
+    chr(c) for c in [*range(0, 9), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85, 0x9B, 0x2028, 0xFFFE]
+)
+
+
+@given(
+    text=st.text(
+        alphabet=st.one_of(st.sampled_from(CONTROL_CHARACTERS), st.characters(codec="utf-8")),
+        min_size=1,
+        max_size=40,
+    )
+)
+@example(text="Line one\x0bline two")
+@example(text="Escape \x1b[31m red")
+def test_a_stored_control_character_breaks_no_serialiser(client, make_case, text):
+    """A case stored before text was cleaned at the boundary (here written straight to the table)
+    must not break the feed, the exports or the API for everyone."""
+    case = Case.objects.first() or make_case(slug="pasted")
+    Case.objects.filter(pk=case.pk).update(title=f"T {text}", summary=f"S {text}")
+    feed = client.get("/feeds/cases/")
+    assert feed.status_code == 200
+    ElementTree.fromstring(feed.content)
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(client.get("/cases.csv").streaming_content).decode()))
+    )
+    assert any(row["slug"] == case.slug for row in rows)
+    json.loads(b"".join(client.get("/cases.json").streaming_content))
+    api = client.get(f"/api/cases/{case.slug}/")
+    assert api.status_code == 200
+    assert not has_controls(api.json()["title"])

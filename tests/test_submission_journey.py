@@ -281,3 +281,24 @@ def test_a_refused_report_keeps_what_was_typed(office, make_case):
     assert "has not been sent yet" in refused.text
     assert "The link to the evaluation is broken." in refused.text
     assert re.search(r"send it after <strong>\d\d:\d\d</strong>", refused.text)
+
+
+def test_control_characters_pasted_into_the_form_never_reach_the_catalogue(office, clock, editor):
+    pasted = {
+        **ANSWERS,
+        "about": {
+            **ANSWERS["about"],
+            "title": "Friends of\x0bRiverside \x1bPark",
+            "summary": "Residents\u2028and rangers\x00 look after a park.",
+        },
+        "outcomes": {**ANSWERS["outcomes"], "outcomes-0-statement": "More\x0cvisits\x07"},
+    }
+    check = answer_every_step(start(office), pasted)
+    clock.advance(FILL_SECONDS)
+    check.form.submit().maybe_follow()
+    case = Case.objects.get()
+    services.case_publish(case=case, actor=editor)
+    assert case.title == "Friends of\nRiverside Park"
+    assert case.summary == "Residents\nand rangers look after a park."
+    assert case.outcomes.get().statement == "More\nvisits"
+    assert office.get("/feeds/cases/").status_code == 200
