@@ -7,20 +7,24 @@ combination or the back button. catalogue/submission.py holds the views that use
 
 import time
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
+from django import forms
 from django.utils.datastructures import MultiValueDict
 
 from catalogue import vocabulary as v
 from catalogue.forms import (
+    MAX_ROWS,
+    ROWS_SHOWN,
     AboutForm,
     ContactForm,
     EvidenceForm,
+    OutcomeForm,
     OutcomesAndSources,
     ParticipationForm,
+    SourceForm,
     WhoForm,
 )
-from catalogue.guards import HONEYPOT
 from catalogue.models import Case, ModerationEvent
 
 SESSION_KEY = "submission"
@@ -42,6 +46,35 @@ STEPS = [
     Step("contact", ContactForm, "Your contact details"),
 ]
 STEP_BY_SLUG = {step.slug: step for step in STEPS}
+
+
+ROW_SETS = {"outcomes": OutcomeForm, "sources": SourceForm}  # the prefixes of the rows' step
+SLACK = 100  # characters kept beyond a field's limit, so its error shows what was typed
+
+
+def _field_limits(field):
+    """(most values, most characters per value) kept for a form field."""
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return 100, 100
+    if isinstance(field, forms.MultipleChoiceField):
+        return len(field.choices), 100
+    return 1, (getattr(field, "max_length", None) or 100) + SLACK
+
+
+@cache
+def limits(step):
+    """{field name: (most values, most characters per value)} for every field the step has;
+    anything else posted is not kept, so a whole draft is bounded."""
+    if step.form is not OutcomesAndSources:
+        return {name: _field_limits(f) for name, f in step.form.base_fields.items()}
+    found = {}
+    for prefix, form in ROW_SETS.items():
+        for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
+            found[f"{prefix}-{name}"] = (1, 10)
+        for row in range(MAX_ROWS):
+            for name, f in form.base_fields.items():
+                found[f"{prefix}-{row}-{name}"] = _field_limits(f)
+    return found
 
 
 class Draft:
@@ -92,9 +125,18 @@ class Draft:
         return MultiValueDict(saved) if saved is not None else None
 
     def store(self, step, post):
-        self.data["steps"][step.slug] = {
-            key: post.getlist(key) for key in post if key not in ("csrfmiddlewaretoken", HONEYPOT)
-        }
+        """Keep the step's answers: only its own fields, each within its limits (see `limits`).
+        "Add another" (`add` naming a set of rows) adds an empty row to that set."""
+        answers = {}
+        for key, (max_values, max_length) in limits(step).items():
+            values = [str(value)[:max_length] for value in post.getlist(key)[:max_values]]
+            if values:
+                answers[key] = values
+        if (added := post.get("add")) in ROW_SETS:
+            key = f"{added}-TOTAL_FORMS"
+            shown = int(answers[key][0]) if answers.get(key, [""])[0].isdigit() else ROWS_SHOWN
+            answers[key] = [str(min(shown + 1, MAX_ROWS))]
+        self.data["steps"][step.slug] = answers
         self.save()
 
     def form(self, step, data=None):
@@ -151,14 +193,13 @@ def document_from(forms):
 
 def answers_from_case(case):
     """A case's current content as step answers, so the submitter can edit it."""
-    outcomes = list(case.outcomes.all())[:3]
-    sources = list(case.sources.all())[:3]
-    rows = {
-        "outcomes-TOTAL_FORMS": ["3"],
-        "outcomes-INITIAL_FORMS": ["0"],
-        "sources-TOTAL_FORMS": ["3"],
-        "sources-INITIAL_FORMS": ["0"],
-    }
+    outcomes, sources = list(case.outcomes.all()), list(case.sources.all())
+    rows = {}
+    for prefix, found in (("outcomes", outcomes), ("sources", sources)):
+        # Every row the case has (an editor may have added more than a submission shows), and
+        # an empty one to add another.
+        shown = min(max(ROWS_SHOWN, len(found) + 1), max(MAX_ROWS, len(found)))
+        rows |= {f"{prefix}-TOTAL_FORMS": [str(shown)], f"{prefix}-INITIAL_FORMS": ["0"]}
     for i, o in enumerate(outcomes):
         rows |= {
             f"outcomes-{i}-statement": [o.statement],

@@ -352,15 +352,27 @@ class BaseRowFormSet(forms.BaseFormSet):
 
 class OutcomeFormSet(BaseRowFormSet):
     noun = "outcome"
+    default_error_messages = {"too_many_forms": "Give at most %(num)d outcomes."}
 
 
 class SourceFormSet(BaseRowFormSet):
     required = 1
     noun = "source, such as a report, evaluation, web page or article"
+    default_error_messages = {"too_many_forms": "Give at most %(num)d sources."}
 
 
-OutcomeRows = forms.formset_factory(OutcomeForm, formset=OutcomeFormSet, extra=3, max_num=3)
-SourceRows = forms.formset_factory(SourceForm, formset=SourceFormSet, extra=3, max_num=3)
+# A new submission shows ROWS_SHOWN empty rows of each; "Add another" adds one, up to MAX_ROWS,
+# and a case being edited shows every row it has. More rows than MAX_ROWS are refused, whatever
+# the management form claims, so a request cannot make the server build thousands of forms.
+ROWS_SHOWN, MAX_ROWS = 3, 30
+ROWS = {
+    "extra": ROWS_SHOWN,
+    "max_num": MAX_ROWS,
+    "absolute_max": MAX_ROWS,
+    "validate_max": True,
+}
+OutcomeRows = forms.formset_factory(OutcomeForm, formset=OutcomeFormSet, **ROWS)
+SourceRows = forms.formset_factory(SourceForm, formset=SourceFormSet, **ROWS)
 
 
 class ContactForm(StepForm):

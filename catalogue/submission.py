@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from catalogue import guards, services
 from catalogue import vocabulary as v
 from catalogue.drafts import (
+    ROW_SETS,
     STEP_BY_SLUG,
     STEPS,
     Draft,
@@ -61,6 +62,16 @@ def refuse(request, reason, status, *, wait=None):
         "submit/refused.html",
         {"reason": reason, "retry": guards.retry(wait)},
         status=status,
+    )
+
+
+DRAFT_DAYS = settings.SESSION_COOKIE_AGE // 86400
+
+
+def session_expired(request):
+    """The browser sent a session that is no longer kept (expired, or cleared by clearsessions)."""
+    return (
+        bool(request.COOKIES.get(settings.SESSION_COOKIE_NAME)) and not request.session.session_key
     )
 
 
@@ -148,8 +159,17 @@ def submit_step(request, step):
     if request.method == "POST":
         if refusal := spam_refusal(request):
             return refusal
+        if not draft.exists and session_expired(request):
+            messages.warning(
+                request,
+                f"Your earlier answers were deleted from this device {DRAFT_DAYS} days after your "
+                "last change. The answers on this page are kept; please answer the others again.",
+            )
         draft.store(step, request.POST)
         form = draft.form(step)
+        if (added := request.POST.get("add")) in ROW_SETS:  # "Add another": one row more
+            query = "?return=check" if request.POST.get("return") == "check" else ""
+            return redirect(reverse("submit_step", args=[step.slug]) + f"{query}#{added}")
         if form.is_valid():
             if request.POST.get("return") == "check" or index == len(STEPS) - 1:
                 return redirect("submit_check")

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from webtest.forms import Checkbox
 
-from catalogue import services
+from catalogue import interchange, services
 from catalogue import vocabulary as v
 from catalogue.models import Case
 from tests.test_submission import ANSWERS
@@ -302,3 +302,110 @@ def test_control_characters_pasted_into_the_form_never_reach_the_catalogue(offic
     assert case.summary == "Residents\nand rangers look after a park."
     assert case.outcomes.get().statement == "More\nvisits"
     assert office.get("/feeds/cases/").status_code == 200
+
+
+def _content(case):
+    """What the submitter and editors wrote: the case document without its workflow fields."""
+    document = interchange.case_document(Case.objects.get(pk=case.pk))
+    document.pop("status", None)
+    document["evidence"].pop("confirmed", None)
+    return document
+
+
+def test_edit_and_resubmit_loses_nothing_with_more_rows_than_the_form_shows(office, clock, editor):
+    done = send_example(office, clock, 1)
+    case = Case.objects.get()
+    # An editor adds rows beyond the three a new submission shows, as the admin lets them.
+    for n in range(2, 8):
+        case.outcomes.create(
+            statement=f"Outcome {n}", figure=f"{n}%", benefit_group="citizens", position=n
+        )
+        case.sources.create(
+            citation=f"Report {n} (2023).",
+            kind="practitioner",
+            year=2023,
+            position=n,
+            locator=f"p. {n}",
+        )
+    before = _content(case)
+    services.case_request_changes(case=case, actor=editor, reason="Add the year it ended.")
+
+    check = done.click(linkid="tracking-link").forms[0].submit().maybe_follow()
+    outcomes = check.click(href="/submit/outcomes/\\?return=check")
+    assert len(outcomes.html.select("#outcomes fieldset.row")) == 8  # seven rows and an empty one
+    outcomes.form.submit().maybe_follow().form.submit().maybe_follow()
+
+    case.refresh_from_db()
+    assert case.status == "submitted"
+    assert _content(case) == before
+
+
+def test_add_another_row_keeps_what_was_typed(office):
+    page = start(office)
+    for step in ("who", "participation", "evidence", "about"):
+        page = fill(page.form, ANSWERS[step]).submit().maybe_follow()
+    rows = {k: v for k, v in ANSWERS["outcomes"].items() if not k.endswith("_FORMS")}
+    for n in range(3):
+        rows |= {
+            f"outcomes-{n}-statement": f"Change {n}",
+            f"outcomes-{n}-benefit_group": "citizens",
+        }
+    page = fill(page.form, rows).submit("add", value="outcomes").maybe_follow()
+    assert len(page.html.select("#outcomes fieldset.row")) == 4
+    assert page.form["outcomes-2-statement"].value == "Change 2"
+    page = fill(
+        page.form,
+        {"outcomes-3-statement": "Change 3", "outcomes-3-benefit_group": "frontline-staff"},
+    )
+    contact = page.submit().maybe_follow()
+    check = fill(contact.form, ANSWERS["contact"]).submit().maybe_follow()
+    assert "Change 3" in check.text
+
+
+def test_rows_beyond_the_cap_are_refused_cheaply(client, vocabularies):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post = {**ANSWERS["outcomes"], "outcomes-TOTAL_FORMS": "5000"}
+    post |= {f"outcomes-{n}-statement": f"Change {n}" for n in range(300)}
+    post |= {f"outcomes-{n}-benefit_group": "citizens" for n in range(300)}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/submit/outcomes/", post)
+    assert response.status_code == 200
+    assert "Give at most 30 outcomes." in response.text
+    assert len(queries) < 20
+    stored = client.session["submission"]["steps"]["outcomes"]
+    assert not [key for key in stored if key.startswith("outcomes-30-")]
+
+
+def test_a_step_keeps_only_its_own_fields_within_their_limits(client, vocabularies):
+    from django.contrib.sessions.models import Session
+
+    junk = {f"junk{n}": "x" * 10_000 for n in range(240)}  # about 2.4 MB
+    post = {**ANSWERS["about"], **junk, "title": "t" * 100_000}
+    response = client.post("/submit/about/", post)
+    assert response.status_code == 200
+    assert "Ensure this value has at most 200 characters" in response.text
+    stored = client.session["submission"]["steps"]["about"]
+    assert not [key for key in stored if key.startswith("junk")]
+    assert len(stored["title"][0]) == 300
+    row = Session.objects.get(session_key=client.session.session_key)
+    assert len(row.session_data) < 20_000
+
+
+def test_the_largest_possible_draft_is_bounded():
+    from catalogue.drafts import STEPS, limits
+
+    largest = sum(n * length for step in STEPS for n, length in limits(step).values())
+    assert largest < 300_000
+
+
+def test_an_expired_session_mid_form_is_said_and_the_page_is_kept(office):
+    from django.contrib.sessions.models import Session
+
+    page = fill(start(office).form, ANSWERS["who"]).submit().maybe_follow()
+    Session.objects.all().delete()  # what expiry and clearsessions do
+    page = fill(page.form, ANSWERS["participation"]).submit().maybe_follow()
+    assert "Your earlier answers were deleted from this device 14 days after" in page.text
+    back = page.click("Back")
+    assert [box.checked for box in back.form.fields["benefits"]].count(True) == 1
