@@ -2,9 +2,9 @@
 workflow, imports, editors' saves in the admin, erasure and problem reports.
 
 Views, admin actions and commands call these functions; nothing else changes a case's status.
-Each workflow step is recorded as a ModerationEvent (who, when, from, to, why), and e-mails go out
-only after the transaction commits, so a failing mail server never loses or rolls back a
-submission.
+Each workflow step is recorded as a ModerationEvent (who, when, from, to, why), and its e-mails
+are queued in the same transaction (catalogue/notifications.py sends them after the commit), so
+a failing or slow mail server never loses, delays or rolls back a submission or a decision.
 """
 
 import hashlib
@@ -14,15 +14,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from catalogue import notifications
 from catalogue import vocabulary as v
 from catalogue.cache import bump_catalogue_version
 from catalogue.interchange import ImportFailed, validate_documents
@@ -151,7 +150,7 @@ def case_submit(*, document: dict, contact: Contact) -> tuple[Case, str]:
         case.submitted_at = timezone.now()
         _write_case(item, now=case.submitted_at)
         _record(case, Action.SUBMIT, actor=None, from_status=Status.DRAFT)
-        _notify_after_commit(case, "submitted")
+        _notify(case, "submitted")
     return case, token
 
 
@@ -179,7 +178,7 @@ def case_resubmit(*, case: Case, document: dict, contact: Contact | None = None)
         item.case.version += 1
         _write_case(item, now=item.case.submitted_at)
         _record(item.case, Action.RESUBMIT, actor=None, from_status=Status.CHANGES_REQUESTED)
-        _notify_after_commit(item.case, "resubmitted")
+        _notify(item.case, "resubmitted")
     return item.case
 
 
@@ -203,7 +202,7 @@ def _transition(case, action, *, actor, reason=""):
         case.version += 1
         case.save(update_fields=["status", "published_at", "version", "updated_at"])
         _record(case, action, actor=actor, from_status=from_status, reason=reason)
-        _notify_after_commit(case, action.value, reason=reason)
+        _notify(case, action.value, reason=reason)
     return case
 
 
@@ -268,20 +267,8 @@ def report_create(*, case: Case, reason: str, details: str, email: str = "") -> 
         report = ProblemReport.objects.create(
             case=case, reason=reason, details=details, email=email
         )
-        transaction.on_commit(lambda: _send_report_notice(report))
+        notifications.queue("email/report.txt", {"report": report}, editor_emails())
     return report
-
-
-def _send_report_notice(report):
-    recipients = editor_emails()
-    if not recipients:
-        return
-    body = render_to_string("email/report.txt", {"report": report, "site_url": settings.SITE_URL})
-    subject, _, body = body.strip().partition("\n")
-    try:
-        send_mail(subject.strip(), body.strip() + "\n", None, recipients)
-    except Exception:
-        logger.exception("Could not send the notice of report %s", report.pk)
 
 
 def case_save(*, case: Case, created: bool) -> Case:
@@ -366,35 +353,15 @@ def _record_history_in_bulk(cases, *, update):
         )
 
 
-def _notify_after_commit(case, event, *, reason=""):
-    transaction.on_commit(lambda: _send_notifications(case, event, reason=reason))
-
-
-def _send_notifications(case, event, *, reason):
-    context = {
-        "case": case,
-        "event": event,
-        "reason": reason,
-        "tracking_url": tracking_url(case),
-        "site_url": settings.SITE_URL,
-    }
-    messages = []
+def _notify(case, event, *, reason=""):
+    """Queue the submitter's and (for a submission) the editors' e-mails in the current
+    transaction; catalogue/notifications.py sends them after the commit."""
+    context = {"case": case, "event": event, "reason": reason, "tracking_url": tracking_url(case)}
     if case.submitter_email:
-        messages.append(("email/submitter.txt", [case.submitter_email]))
+        notifications.queue("email/submitter.txt", context, [case.submitter_email], case=case)
     if event in ("submitted", "resubmitted"):
         context["resembling"] = Case.objects.duplicates_of(case)
-        messages.append(("email/editors.txt", editor_emails()))
-    for template, recipients in messages:
-        if not recipients:
-            continue
-        subject, _, body = render_to_string(template, context).strip().partition("\n")
-        try:
-            send_mail(subject.strip(), body.strip() + "\n", None, recipients)
-        except Exception:
-            # The case is already saved; a mail failure must not undo it or show an error.
-            logger.exception(
-                "Could not send %s e-mail for case %s", event, case.reference or case.pk
-            )
+        notifications.queue("email/editors.txt", context, editor_emails(), case=case)
 
 
 def editor_emails():

@@ -194,22 +194,6 @@ def test_rate_limit_refuses_with_429_and_creates_nothing(client, vocabularies, s
     cache.clear()
 
 
-def test_a_failing_mail_server_loses_nothing(
-    client, vocabularies, monkeypatch, django_capture_on_commit_callbacks
-):
-    def broken(*args, **kwargs):
-        raise ConnectionRefusedError("mail server down")
-
-    monkeypatch.setattr("catalogue.services.send_mail", broken)
-    fill_in(client)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = send(client)
-    assert callbacks, "the e-mails are sent after the commit"
-    assert response.status_code == 302
-    assert Case.objects.get().status == "submitted"
-    assert client.get(reverse("submit_done")).status_code == 200
-
-
 def test_contact_details_never_appear_publicly(client, vocabularies, django_user_model):
     from catalogue import services
 
