@@ -5,6 +5,7 @@ The answers of each step are kept exactly as typed, so nothing is lost on an err
 combination or the back button. catalogue/submission.py holds the views that use these.
 """
 
+import secrets
 import time
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -87,6 +88,14 @@ class Draft:
             "started": time.time(),
             "case_id": None,
         }
+
+    @property
+    def nonce(self):
+        """A random value of this draft, from which its tracking token is made (services)."""
+        if not self.data.get("nonce"):
+            self.data["nonce"] = secrets.token_urlsafe(24)
+            self.save()
+        return self.data["nonce"]
 
     def save(self):
         self.session[SESSION_KEY] = self.data

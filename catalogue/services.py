@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -129,10 +129,24 @@ def _parse(document):
     return parsed[0]
 
 
-def case_submit(*, document: dict, contact: Contact) -> tuple[Case, str]:
-    """Save a new submission; returns the case and its private tracking token."""
-    nonce = secrets.token_urlsafe(24)
+def case_submit(*, document: dict, contact: Contact, nonce: str = "") -> tuple[Case, str]:
+    """Save a new submission; returns the case and its private tracking token.
+
+    `nonce` (the draft's) makes it idempotent: the same draft sent twice, as by a double click,
+    gives the same token, whose hash is unique, so the second sending returns the first case."""
+    nonce = nonce or secrets.token_urlsafe(24)
     token = _derive_token(nonce, settings.SECRET_KEY)
+    if sent := Case.objects.filter(tracking_token_hash=token_hash(token)).first():
+        return sent, token
+    try:
+        return _submit(document, contact, nonce, token), token
+    except IntegrityError:  # sent at the same moment by another request of the same draft
+        if sent := Case.objects.filter(tracking_token_hash=token_hash(token)).first():
+            return sent, token
+        raise
+
+
+def _submit(document, contact, nonce, token):
     with transaction.atomic():
         document = {
             **document,
@@ -151,7 +165,7 @@ def case_submit(*, document: dict, contact: Contact) -> tuple[Case, str]:
         _write_case(item, now=case.submitted_at)
         _record(case, Action.SUBMIT, actor=None, from_status=Status.DRAFT)
         _notify(case, "submitted")
-    return case, token
+    return case
 
 
 def _set_contact(case, contact):

@@ -199,6 +199,8 @@ def submit_step(request, step):
 @never_cache
 def submit_check(request):
     draft = Draft(request.session)
+    if request.method == "POST" and not draft.exists and request.session.get("submitted"):
+        return redirect("submit_done")  # sent already: a second click of Send
     forms = draft.forms()
     incomplete = draft.first_incomplete(forms)
     if incomplete:
@@ -229,7 +231,9 @@ def submit_check(request):
                 services.case_resubmit(case=editing, document=document, contact=contact)
                 case, token = editing, draft.data.get("token")
             else:
-                case, token = services.case_submit(document=document, contact=contact)
+                case, token = services.case_submit(
+                    document=document, contact=contact, nonce=draft.nonce
+                )
         except (ImportFailed, services.TransitionError) as error:
             messages.error(request, f"Your submission could not be saved: {error}")
             return redirect("submit_check")

@@ -274,3 +274,29 @@ def test_a_database_failure_mid_submission_leaves_nothing_and_keeps_the_answers(
     monkeypatch.setattr(Source.objects, "bulk_create", real_bulk_create)
     assert send(client).status_code == 302
     assert Case.objects.count() == 1
+
+
+def test_send_pressed_twice_creates_one_case(client, vocabularies):
+    fill_in(client)
+    first, second = send(client), send(client)
+    assert first.status_code == second.status_code == 302
+    assert second.url == reverse("submit_done")
+    assert Case.objects.count() == 1
+
+
+def test_the_same_draft_sent_by_two_requests_at_once_creates_one_case(client, vocabularies):
+    """Both requests read the draft before either saved it; the draft's nonce makes the second
+    sending find the first case instead of creating another."""
+    from catalogue import services
+    from catalogue.drafts import Draft, document_from
+
+    fill_in(client)
+    draft = Draft(client.session)
+    forms = draft.forms()
+    assert draft.first_incomplete(forms) is None
+    document = document_from(forms)
+    contact = services.Contact(**forms["contact"].cleaned_data)
+    first, token = services.case_submit(document=document, contact=contact, nonce=draft.nonce)
+    again, same = services.case_submit(document=document, contact=contact, nonce=draft.nonce)
+    assert (again.pk, same) == (first.pk, token)
+    assert Case.objects.count() == 1
