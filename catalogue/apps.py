@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.core import checks
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
@@ -25,3 +27,18 @@ class CatalogueConfig(AppConfig):
                 sender=relation.through,
                 dispatch_uid=f"bump-{relation.field.name}",
             )
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def shared_cache(app_configs, **kwargs):
+    """Production needs one cache for all workers: with a per-process cache, a withdrawn case
+    would stay on other workers' pages until their copy expires."""
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        return [
+            checks.Error(
+                "The cache is per process, so workers do not see each other's changes.",
+                hint="Set REDIS_URL (docs/deployment.md).",
+                id="catalogue.E001",
+            )
+        ]
+    return []

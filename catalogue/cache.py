@@ -2,12 +2,14 @@
 
 Every cached value's key includes the catalogue version, a number that changes whenever a case or
 a term changes (apps.py connects the signals; bulk writes call `bump_catalogue_version`), so a
-publish is seen at once. Values also expire after ten minutes at most.
+publish is seen at once. Values also expire after ten minutes at most. Several workers must share
+the cache (Redis, REDIS_URL) to see each other's changes: `check --deploy` fails without it.
 """
 
 import hashlib
 
 from django.core.cache import cache
+from django.db import transaction
 
 VERSION_KEY = "catalogue:version"
 CACHE_SECONDS = 600
@@ -19,7 +21,14 @@ def catalogue_version():
 
 
 def bump_catalogue_version(**kwargs):
-    """Invalidate every cached value (connected to case saves; called after bulk writes)."""
+    """Invalidate every cached value (connected to case saves; called after bulk writes): at once,
+    for this transaction's own reads, and again after the commit, so that nothing another request
+    computed from the old rows in the meantime outlives the change."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump():
     try:
         cache.incr(VERSION_KEY)
     except ValueError:

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.db import transaction
 from django.urls import reverse
 
 from catalogue import services
@@ -329,3 +330,17 @@ def test_a_submission_shows_editors_the_cases_it_resembles(editor_client, submit
     unrelated = submitted(title="Tenant-led housing repairs", locality="Leeds")
     body = editor_client.get(reverse("admin:catalogue_case_change", args=[unrelated.pk]))
     assert "None found" in body.content.decode()
+
+
+def test_a_withdrawal_invalidates_the_cache_again_after_its_commit(
+    make_case, editor, django_capture_on_commit_callbacks
+):
+    """What another request cached between the change and its commit must not outlive it."""
+    from catalogue.cache import catalogue_version
+
+    case = make_case(status="published")
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            services.case_withdraw(case=case, actor=editor, reason="Out of date.")
+            during = catalogue_version()
+    assert catalogue_version() > during

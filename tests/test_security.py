@@ -119,3 +119,18 @@ def test_rate_limits_and_cached_counts_work_on_a_shared_redis_cache(client, make
     assert client.post(report, {"reason": "other", "details": "a"}).status_code == 302
     assert client.post(report, {"reason": "other", "details": "b"}).status_code == 429
     cache.clear()
+
+
+def test_check_deploy_fails_without_a_shared_cache():
+    """Without Redis each worker caches alone, and a withdrawn case stays on other workers' pages."""
+    env = {**os.environ, **PRODUCTION_ENV}
+    env.pop("REDIS_URL")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "catalogue.E001" in result.stdout + result.stderr
