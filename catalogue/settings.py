@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "catalogue.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "catalogue.urls"

@@ -142,3 +142,18 @@ def test_the_benchmark_baselines_render_the_real_templates(rf, db):
 
     for view in (baselines.b0, baselines.b1_list, baselines.b1_case):
         assert view(rf.get("/")).status_code == 200
+
+
+def test_a_busy_database_gives_a_polite_page_to_try_again(client, db, monkeypatch):
+    """A long write holding SQLite's lock past the busy timeout used to give a server error."""
+    from django.db import OperationalError
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr("catalogue.models.CaseQuerySet.published", locked)
+    response = client.get("/cases/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "Please try again in 30 seconds" in response.text
+    assert response.context["request"].get_full_path() == "/cases/"
