@@ -1,16 +1,20 @@
 """Cases as documents: the JSON/CSV interchange format of docs/case-format.md.
 
 `case_document` turns a case into a document (exports, API, fixtures); `validate_documents`
-checks documents and reports every problem by row and field. Writing them is
+checks documents and reports every problem by file, row and field. Writing them is
 `services.cases_import` (and `case_submit` for one submission).
 """
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
+from django_countries import countries
 
 from catalogue import vocabulary as v
 from catalogue.models import Activity, Case, CoProducer, Outcome, Phase, ServiceArea, Source
+from catalogue.text import clean_text
 
 RELATIONS = {
     "phases": Phase,
@@ -49,6 +53,28 @@ EVIDENCE_FIELDS = {
 }
 OUTCOME_FIELDS = ("statement", "figure", "benefit_group")
 SOURCE_FIELDS = ("citation", "year", "url", "kind", "locator")
+DOCUMENT_KEYS = (*SCALAR_FIELDS, *RELATIONS, "benefits", "evidence", "outcomes", "sources")
+
+# What each value must be. The other keys hold one word each: a slug, a code or a vocabulary value.
+TEXTS = {
+    "title",
+    "summary",
+    "description",
+    "locality",
+    "lead_organisations",
+    "costs",
+    "lessons",
+    "evidence.rationale",
+    "outcomes.statement",
+    "outcomes.figure",
+    "sources.citation",
+    "sources.url",
+    "sources.locator",
+}
+INTEGERS = {"start_year", "end_year", "evidence.level", "sources.year"}
+OPTIONAL_INTEGERS = {"start_year", "end_year", "sources.year"}
+BOOLEANS = {"ongoing", "evidence.independent", "evidence.confirmed"}
+WHOLE_NUMBER = re.compile(r"\s*-?[0-9]+\s*")
 
 
 def case_document(case):
@@ -88,9 +114,14 @@ class RowError:
     row: int
     field: str
     message: str
+    file: str = ""
 
     def __str__(self):
-        return f"row {self.row}, {self.field}: {self.message}"
+        return f"{_place(self.file, self.row)}, {self.field}: {self.message}"
+
+
+def _place(file, row):
+    return f"{file}, row {row}" if file else f"row {row}"
 
 
 class ImportFailed(Exception):
@@ -101,12 +132,13 @@ class ImportFailed(Exception):
 
 @dataclass
 class Parsed:
-    """A validated document, ready to write."""
+    """A validated document, ready to write, and what was changed in its texts."""
 
     case: Case
     relations: dict
     outcomes: list
     sources: list
+    warnings: list = field(default_factory=list)
 
 
 def _messages(error):
@@ -115,94 +147,177 @@ def _messages(error):
     return [("__all__", m) for m in error.messages]
 
 
-def _slugs(doc, key, errors, row):
+def _shown(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "an object"
+    return "null" if value is None else repr(value)[:60]
+
+
+def _value(name, value):
+    """A document's value for `name` ("evidence.level", "sources.year") as the model stores it;
+    a ValueError says why it cannot be."""
+    if name in INTEGERS:
+        if value is None and name in OPTIONAL_INTEGERS:
+            return None
+        if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value):
+            return int(value)
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ValueError(f"must be a whole number, not {_shown(value)}")
+    if name in BOOLEANS:
+        if isinstance(value, bool):
+            return value
+        raise ValueError(f"must be true or false, not {_shown(value)}")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"must be text, not {_shown(value)}")
+    return value
+
+
+class _Reading:
+    """One document being read: where it is, and what was found wrong or changed."""
+
+    def __init__(self, row, file):
+        self.row, self.file = row, file
+        self.errors, self.warnings = [], []
+
+    def refuse(self, field, message):
+        self.errors.append(RowError(self.row, field, message, self.file))
+
+    def read(self, name, value, shown=None):
+        """The value, or REFUSED after reporting why; texts lose their control characters."""
+        shown = shown or name
+        try:
+            value = _value(name, value)
+        except ValueError as error:
+            self.refuse(shown, str(error))
+            return REFUSED
+        if name in TEXTS and (cleaned := clean_text(value)) != value:
+            self.warnings.append(
+                RowError(
+                    self.row,
+                    shown,
+                    "control characters removed (pasted line breaks became new lines)",
+                    self.file,
+                )
+            )
+            return cleaned
+        return value
+
+    def refuse_unknown(self, mapping, known, prefix=""):
+        for key in mapping:
+            if key not in known:
+                self.refuse(f"{prefix}{key}", f"unknown key; the keys are {', '.join(known)}")
+
+
+REFUSED = object()
+
+
+def _slugs(doc, key, reading):
     value = doc.get(key, [])
     if isinstance(value, str):
         value = [s for s in value.split("|") if s]
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-        errors.append(RowError(row, key, "must be a list of slugs"))
+        reading.refuse(key, "must be a list of slugs")
         return []
     return value
 
 
-def parse_document(doc, row, lookups):
+def parse_document(doc, row, lookups, file=""):
     """Validate one document; returns (Parsed or None, [RowError])."""
-    errors = []
+    reading = _Reading(row, file)
     if not isinstance(doc, dict):
-        return None, [RowError(row, "__all__", "each case must be an object")]
-    unknown = (
-        set(doc)
-        - set(SCALAR_FIELDS)
-        - set(RELATIONS)
-        - {"benefits", "evidence", "outcomes", "sources"}
-    )
-    errors += [RowError(row, key, "unknown key") for key in sorted(unknown)]
+        reading.refuse("__all__", "each case must be an object")
+        return None, reading.errors
+    reading.refuse_unknown(doc, DOCUMENT_KEYS)
 
-    existing = lookups["cases"].get(doc.get("slug"))
+    slug = doc.get("slug")
+    existing = lookups["cases"].get(slug) if isinstance(slug, str) else None
     case = existing or Case()
-    for field in SCALAR_FIELDS:
-        if field in doc:
-            value = doc[field]
-            setattr(
-                case,
-                field,
-                "" if value is None and field not in ("start_year", "end_year") else value,
-            )
+    refused = []
+    for name in SCALAR_FIELDS:
+        if name in doc:
+            value = reading.read(name, doc[name])
+            if value is REFUSED:
+                refused.append(name)
+            else:
+                setattr(case, name, value)
     if "status" not in doc and not existing:
         case.status = v.Status.PUBLISHED
-    benefits = _slugs(doc, "benefits", errors, row)
+    benefits = _slugs(doc, "benefits", reading)
     for benefit in benefits:
         if benefit not in v.Benefit.values:
-            errors.append(RowError(row, "benefits", f"unknown value '{benefit}'"))
+            reading.refuse("benefits", f"unknown value '{benefit}'")
     case.individual = v.Benefit.INDIVIDUAL in benefits
     case.collective = v.Benefit.COLLECTIVE in benefits
     evidence = doc.get("evidence", {})
     if not isinstance(evidence, dict):
-        errors.append(RowError(row, "evidence", "must be an object"))
+        reading.refuse("evidence", "must be an object")
         evidence = {}
+    reading.refuse_unknown(evidence, tuple(EVIDENCE_FIELDS), "evidence.")
     for key, attr in EVIDENCE_FIELDS.items():
         if key in evidence:
-            setattr(case, attr, evidence[key])
+            value = reading.read(f"evidence.{key}", evidence[key])
+            if value is REFUSED:
+                refused.append(attr)
+            else:
+                setattr(case, attr, value)
         elif key != "confirmed":
-            errors.append(RowError(row, f"evidence.{key}", "this field is required"))
+            reading.refuse(f"evidence.{key}", "this field is required")
 
     try:
         # The check constraints' rules are in Case.clean and the fields' choices; validating the
         # constraints as well would cost a query each, per row. The database still enforces them.
-        case.full_clean(exclude=["outcome_text"], validate_unique=False, validate_constraints=False)
+        # The country is checked against the codes loaded once: its field's own check translates
+        # every country's name, for each case.
+        case.full_clean(
+            exclude=["outcome_text", "country", *refused],
+            validate_unique=False,
+            validate_constraints=False,
+        )
     except ValidationError as error:
-        errors += [RowError(row, _field_name(f), m) for f, m in _messages(error)]
+        for name, message in _messages(error):
+            reading.refuse(_field_name(name), message)
+    if "country" not in refused and case.country.code not in lookups["countries"]:
+        country = case.country.code
+        reading.refuse(
+            "country", f"unknown code {country!r}" if country else "this field is required"
+        )
 
     relations = {}
     for key, _model in RELATIONS.items():
-        slugs = _slugs(doc, key, errors, row)
+        slugs = _slugs(doc, key, reading)
         known = lookups[key]
-        missing = [s for s in slugs if s not in known]
-        errors += [RowError(row, key, f"unknown value '{s}'") for s in missing]
+        for s in slugs:
+            if s not in known:
+                reading.refuse(key, f"unknown value '{s}'")
         if key in REQUIRED_RELATIONS and not slugs:
-            errors.append(RowError(row, key, "choose at least one"))
+            reading.refuse(key, "choose at least one")
         relations[key] = [known[s] for s in slugs if s in known]
     phase_slugs = {p.slug for p in relations["phases"]}
     for activity in relations["activities"]:
         if v.ACTIVITY_PHASE[activity.slug] not in phase_slugs:
-            errors.append(
-                RowError(
-                    row,
-                    "activities",
-                    f"'{activity.slug}' belongs to the phase '{v.ACTIVITY_PHASE[activity.slug]}',"
-                    " which is not among the phases",
-                )
+            reading.refuse(
+                "activities",
+                f"'{activity.slug}' belongs to the phase '{v.ACTIVITY_PHASE[activity.slug]}',"
+                " which is not among the phases",
             )
 
-    outcomes = _children(doc, "outcomes", Outcome, OUTCOME_FIELDS, errors, row)
-    sources = _children(doc, "sources", Source, SOURCE_FIELDS, errors, row)
+    outcomes = _children(doc, "outcomes", Outcome, OUTCOME_FIELDS, reading)
+    sources = _children(doc, "sources", Source, SOURCE_FIELDS, reading)
     if (
         case.status == v.Status.PUBLISHED
         and not sources
-        and "sources" not in {e.field for e in errors}
+        and "sources" not in {e.field for e in reading.errors}
     ):
-        errors.append(RowError(row, "sources", "a published case names at least one source"))
-    return Parsed(case, relations, outcomes, sources), errors
+        reading.refuse("sources", "a published case names at least one source")
+    parsed = Parsed(case, relations, outcomes, sources, reading.warnings)
+    return parsed, reading.errors
 
 
 def _field_name(field):
@@ -210,48 +325,60 @@ def _field_name(field):
     return reverse.get(field, "benefits" if field in ("individual", "collective") else field)
 
 
-def _children(doc, key, model, fields, errors, row):
+def _children(doc, key, model, fields, reading):
     items = doc.get(key, [])
     if not isinstance(items, list):
-        errors.append(RowError(row, key, "must be a list"))
+        reading.refuse(key, "must be a list")
         return []
     children = []
     for index, item in enumerate(items, start=1):
+        where = f"{key}[{index}]"
         if not isinstance(item, dict):
-            errors.append(RowError(row, f"{key}[{index}]", "must be an object"))
+            reading.refuse(where, "must be an object")
             continue
+        reading.refuse_unknown(item, fields, f"{where}.")
+        values = {f: reading.read(f"{key}.{f}", item.get(f), f"{where}.{f}") for f in fields}
+        refused = [f for f, value in values.items() if value is REFUSED]
         child = model(
-            position=index,
-            **{f: ("" if item.get(f) is None and f != "year" else item.get(f)) for f in fields},
+            position=index, **{f: value for f, value in values.items() if f not in refused}
         )
         try:
-            child.full_clean(exclude=["case"], validate_constraints=False)
+            child.full_clean(exclude=["case", *refused], validate_constraints=False)
         except ValidationError as error:
-            errors += [RowError(row, f"{key}[{index}].{f}", m) for f, m in _messages(error)]
+            for name, message in _messages(error):
+                reading.refuse(f"{where}.{name}", message)
         children.append(child)
     return children
 
 
 def _lookups(docs):
     slugs = [d.get("slug") for d in docs if isinstance(d, dict)]
+    slugs = sorted({s for s in slugs if isinstance(s, str) and validate_slug.regex.match(s)})
+    cases = {}
+    for start in range(0, len(slugs), 500):
+        cases.update((c.slug, c) for c in Case.objects.filter(slug__in=slugs[start : start + 500]))
     return {
-        "cases": {c.slug: c for c in Case.objects.filter(slug__in=slugs)},
+        "cases": cases,
+        "countries": {code for code, _name in countries},
         **{key: {t.slug: t for t in model.objects.all()} for key, model in RELATIONS.items()},
     }
 
 
-def validate_documents(docs):
-    """Parse every document; returns (parsed list, all errors)."""
+def validate_documents(docs, places=None):
+    """Parse every document; returns (parsed list, all errors). `places` gives each document's
+    (file, row) for the messages; by default they are rows 1, 2, ... of no file."""
     if not isinstance(docs, list):
         return [], [RowError(0, "__all__", "expected a list of cases")]
+    places = places or [("", row) for row in range(1, len(docs) + 1)]
     lookups = _lookups(docs)
     parsed, errors, seen = [], [], {}
-    for row, doc in enumerate(docs, start=1):
-        item, row_errors = parse_document(doc, row, lookups)
+    for doc, (file, row) in zip(docs, places, strict=True):
+        item, row_errors = parse_document(doc, row, lookups, file)
         slug = doc.get("slug") if isinstance(doc, dict) else None
-        if slug in seen:
-            row_errors.append(RowError(row, "slug", f"repeats the slug of row {seen[slug]}"))
-        seen.setdefault(slug, row)
+        if isinstance(slug, str):
+            if slug in seen:
+                row_errors.append(RowError(row, "slug", f"repeats the slug of {seen[slug]}", file))
+            seen.setdefault(slug, _place(file, row))
         errors += row_errors
         parsed.append(item)
     return parsed, errors

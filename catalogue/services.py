@@ -24,7 +24,13 @@ from simple_history.models import HistoricalRecords
 from catalogue import notifications
 from catalogue import vocabulary as v
 from catalogue.cache import bump_catalogue_version
-from catalogue.interchange import ImportFailed, validate_documents
+from catalogue.interchange import (
+    EVIDENCE_FIELDS,
+    RELATIONS,
+    SCALAR_FIELDS,
+    ImportFailed,
+    validate_documents,
+)
 from catalogue.models import Case, ModerationEvent, Outcome, ProblemReport, Source
 
 logger = logging.getLogger(__name__)
@@ -302,35 +308,50 @@ def outcome_text(outcomes):
     return "\n".join(f"{o.statement} {o.figure}".strip() for o in outcomes)
 
 
-def cases_import(*, documents: list, progress=None) -> int:
-    """Create or update cases from documents, by slug: all of them, or none if any row is invalid
-    (ImportFailed lists every problem by row and field). Returns how many were written."""
-    parsed, errors = validate_documents(documents)
+IMPORT_BATCH = 500
+IMPORTED_FIELDS = [
+    *SCALAR_FIELDS,
+    *EVIDENCE_FIELDS.values(),
+    "individual",
+    "collective",
+    "outcome_text",
+    "published_at",
+    "updated_at",
+]
+
+
+def cases_import(*, documents: list, places=None, progress=None, warn=None) -> int:
+    """Create or update cases from documents, by slug: all of them, or none if any is invalid
+    (ImportFailed lists every problem by file, row and field). `places` names each document's
+    (file, row); `warn` is told what was changed in a text. Returns how many were written."""
+    parsed, errors = validate_documents(documents, places)
+    if warn:
+        for item in filter(None, parsed):
+            for warning in item.warnings:
+                warn(warning)
     if errors:
         raise ImportFailed(errors)
     now = timezone.now()
     with transaction.atomic():
-        created, updated = [], []
-        for index, item in enumerate(parsed, start=1):
-            (updated if item.case.pk else created).append(item.case)
-            # History is written once for the whole import, below, not row by row.
-            item.case.skip_history_when_saving = True
-            _write_case(item, now=now)
-            del item.case.skip_history_when_saving
+        for start in range(0, len(parsed), IMPORT_BATCH):
+            _write_cases(parsed[start : start + IMPORT_BATCH], now=now)
             if progress:
-                progress(index, len(parsed))
-        _record_history_in_bulk(created, update=False)
-        _record_history_in_bulk(updated, update=True)
+                progress(min(start + IMPORT_BATCH, len(parsed)), len(parsed))
     bump_catalogue_version()
     return len(parsed)
+
+
+def _prepare(item, *, now):
+    case = item.case
+    if case.status == Status.PUBLISHED and not case.published_at:
+        case.published_at = now
+    case.outcome_text = outcome_text(item.outcomes)
 
 
 def _write_case(item, *, now):
     """Save a validated document's case, its relations, outcomes and sources."""
     case = item.case
-    if case.status == Status.PUBLISHED and not case.published_at:
-        case.published_at = now
-    case.outcome_text = outcome_text(item.outcomes)
+    _prepare(item, now=now)
     existed = case.pk is not None
     case.save()
     for key, terms in item.relations.items():
@@ -343,6 +364,46 @@ def _write_case(item, *, now):
     Outcome.objects.bulk_create(item.outcomes)
     Source.objects.bulk_create(item.sources)
     return case
+
+
+def _write_cases(items, *, now):
+    """Save validated documents' cases, relations, outcomes and sources in a few queries each,
+    with one history record per case. The outcomes and sources of an updated case are replaced
+    without history records of their own: the case's record stands for the import."""
+    for item in items:
+        _prepare(item, now=now)
+        item.case.updated_at = now
+    created = [item.case for item in items if item.case.pk is None]
+    updated = [item.case for item in items if item.case.pk is not None]
+    created_at = {case.pk: case.created_at for case in updated}
+    # Existing slugs are updated by the same statement that inserts the new ones.
+    Case.objects.bulk_create(
+        created + updated,
+        update_conflicts=True,
+        unique_fields=["slug"],
+        update_fields=IMPORTED_FIELDS,
+    )
+    for case in updated:
+        case.created_at = created_at[case.pk]  # stamped by the insert half, not stored
+    updated_ids = [case.pk for case in updated]
+    for key in RELATIONS:
+        relation = getattr(Case, key)
+        through, target = relation.through, relation.field.m2m_reverse_field_name()
+        through.objects.filter(case_id__in=updated_ids).delete()
+        through.objects.bulk_create(
+            through(case=item.case, **{target: term})
+            for item in items
+            for term in item.relations[key]
+        )
+    for model in (Outcome, Source):
+        model.objects.filter(case_id__in=updated_ids)._raw_delete(model.objects.db)
+    for item in items:
+        for child in item.outcomes + item.sources:
+            child.case = item.case
+    Outcome.objects.bulk_create(child for item in items for child in item.outcomes)
+    Source.objects.bulk_create(child for item in items for child in item.sources)
+    _record_history_in_bulk(created, update=False)
+    _record_history_in_bulk(updated, update=True)
 
 
 def _record_history_in_bulk(cases, *, update):

@@ -3,10 +3,12 @@
 The CSV columns are defined once here (`COLUMNS`); the writer, the reader, the
 open-data exports and the codebook all use them. Lists are joined with `|`;
 outcomes and sources are JSON text in one column each, so a round trip is exact.
+The reader refuses columns it does not know; values are checked by `interchange`.
 """
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from catalogue.interchange import EVIDENCE_FIELDS
@@ -14,6 +16,10 @@ from catalogue.interchange import EVIDENCE_FIELDS
 LIST_SEPARATOR = "|"
 # A spreadsheet runs a cell beginning with one of these as a formula: prefix it with '.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What the writer prefixes (apostrophes, if any, then a formula start), and what the reader
+# unprefixes: an apostrophe then that. Other apostrophes are the author's and stay as written.
+_WRITER_ESCAPES = re.compile("'*[" + re.escape("".join(FORMULA_STARTS)) + "]")
+_READER_UNESCAPES = re.compile("'" + _WRITER_ESCAPES.pattern)
 
 
 def _column(name, kind, meaning):
@@ -63,15 +69,23 @@ JSON_COLUMNS = {"outcomes", "sources"}
 BOOLEANS = {"independent_evaluation", "evidence_confirmed", "ongoing"}
 INTEGERS = {"evidence_level", "start_year", "end_year"}
 EVIDENCE_COLUMNS = {attr: key for key, attr in EVIDENCE_FIELDS.items()}
+BOOLEAN_WORDS = {
+    "true": True,
+    "1": True,
+    "yes": True,
+    "false": False,
+    "0": False,
+    "no": False,
+    "": False,
+}
 
 
 def _neutralise(text):
-    # A leading ' is itself escaped the same way, so that reading undoes this exactly.
-    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
+    return "'" + text if _WRITER_ESCAPES.match(text) else text
 
 
 def _restore(text):
-    return text[1:] if text.startswith("'") else text
+    return text[1:] if _READER_UNESCAPES.match(text) else text
 
 
 def row_from_document(doc):
@@ -94,7 +108,7 @@ def row_from_document(doc):
 
 def document_from_row(row):
     """A CSV row as a document; values that cannot be read are passed on for validation to reject."""
-    row = {name: _restore(row.get(name) or "") for name in COLUMN_NAMES if name in row}
+    row = {name: _restore(row[name] or "") for name in COLUMN_NAMES if name in row}
     doc, evidence = {}, {}
     for name, text in row.items():
         if name in LISTS:
@@ -105,9 +119,9 @@ def document_from_row(row):
             except json.JSONDecodeError:
                 value = text  # rejected by validation with the row and field
         elif name in BOOLEANS:
-            value = text.strip().lower() in {"true", "1", "yes"}
+            value = BOOLEAN_WORDS.get(text.strip().lower(), text)
         elif name in INTEGERS:
-            value = int(text) if text.strip().lstrip("-").isdigit() else (text or None)
+            value = text if text.strip() else None
         else:
             value = text
         if name in EVIDENCE_COLUMNS:
@@ -126,11 +140,36 @@ def write_csv(docs, stream):
 
 
 def read_csv(stream):
-    reader = csv.DictReader(stream)
-    missing = {"slug", "title"} - set(reader.fieldnames or [])
-    if missing:
-        raise ValueError(f"the CSV header lacks the column(s) {', '.join(sorted(missing))}")
-    return [document_from_row(row) for row in reader]
+    """The documents of a CSV file; a ValueError names what in the file cannot be read."""
+    reader = csv.reader(stream)
+    try:
+        header = next(reader, [])
+        missing = {"slug", "title"} - set(header)
+        if missing:
+            raise ValueError(f"the CSV header lacks the column(s) {', '.join(sorted(missing))}")
+        unknown = [name for name in header if name not in COLUMN_NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown column{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(repr(name) for name in unknown)}; "
+                f"the columns are {', '.join(COLUMN_NAMES)}"
+            )
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        if repeated:
+            raise ValueError(f"the column(s) {', '.join(repeated)} appear more than once")
+        docs = []
+        for cells in reader:
+            if not cells:
+                continue
+            if len(cells) != len(header):
+                raise ValueError(
+                    f"row {len(docs) + 1} has {len(cells)} cells; "
+                    f"the header has {len(header)} columns"
+                )
+            docs.append(document_from_row(dict(zip(header, cells, strict=True))))
+    except csv.Error as error:
+        raise ValueError(f"line {reader.line_num}: {error}") from error
+    return docs
 
 
 def read_documents(path):
@@ -140,7 +179,7 @@ def read_documents(path):
     if suffix == ".json":
         with path.open(encoding="utf-8") as handle:
             try:
-                data = json.load(handle)
+                data = json.load(handle, strict=False)
             except json.JSONDecodeError as error:
                 raise ValueError(f"not valid JSON (line {error.lineno}: {error.msg})") from error
         if not isinstance(data, list):
