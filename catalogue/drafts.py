@@ -18,6 +18,7 @@ from catalogue.forms import (
     MAX_ROWS,
     ROWS_SHOWN,
     AboutForm,
+    ContactChangeForm,
     ContactForm,
     EvidenceForm,
     OutcomeForm,
@@ -149,7 +150,13 @@ class Draft:
         self.save()
 
     def form(self, step, data=None):
-        return step.form(data if data is not None else self.answers(step))
+        form_class = ContactChangeForm if step.slug == "contact" and self.editing else step.form
+        return form_class(data if data is not None else self.answers(step))
+
+    @property
+    def editing(self):
+        """Whether this draft edits a case an editor sent back (not a new submission)."""
+        return bool(self.data.get("case_id"))
 
     def forms(self):
         """Every step's form bound to its answers; unanswered steps are unbound."""
@@ -255,12 +262,7 @@ def answers_from_case(case):
             "lessons": [case.lessons],
         },
         "outcomes": rows,
-        "contact": {
-            "name": [case.submitter_name],
-            "email": [case.submitter_email],
-            "organisation": [case.submitter_organisation],
-            "role": [case.submitter_role],
-        },
+        "contact": {},  # not shown again: empty keeps the details given before
     }
 
 
@@ -366,7 +368,9 @@ def check_summary(forms, document):
         ),
         (
             STEP_BY_SLUG["contact"],
-            [
+            [("Contact details", "Unchanged (kept private, so not shown here)")]
+            if not forms["contact"].changed_contact
+            else [
                 ("Name", contact["name"]),
                 ("Email", contact["email"]),
                 ("Organisation", contact["organisation"] or "Not given"),

@@ -397,6 +397,38 @@ class ContactForm(StepForm):
     organisation = forms.CharField(label="Organisation", max_length=200, required=False)
     role = forms.CharField(label="Your role (optional)", max_length=200, required=False)
 
+    changed_contact = True  # a new submission always gives its contact details
+
+
+class ContactChangeForm(ContactForm):
+    """The contact step while editing a case an editor sent back. The details given before are
+    not shown (anyone holding the tracking link could read them): new ones replace them, and
+    empty fields keep them."""
+
+    heading = "Your contact details"
+    intro = (
+        "We have the contact details you gave before. To keep them private they are not shown "
+        "here. Leave these fields empty to keep them, or give new ones to replace them."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def clean(self):
+        data = super().clean()
+        if any(data.get(name) for name in self.fields):
+            for name in ("name", "email"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, ContactForm.base_fields[name].error_messages["required"])
+        return data
+
+    @property
+    def changed_contact(self):
+        """Whether new contact details were given."""
+        return bool(self.cleaned_data.get("email"))
+
 
 class ProblemReportForm(CleanText, forms.ModelForm):
     class Meta:

@@ -225,7 +225,8 @@ def submit_check(request):
         ):
             return refusal
         document = document_from(forms)
-        contact = services.Contact(**forms["contact"].cleaned_data)
+        contact = forms["contact"]
+        contact = services.Contact(**contact.cleaned_data) if contact.changed_contact else None
         try:
             if editing:
                 services.case_resubmit(case=editing, document=document, contact=contact)

@@ -233,7 +233,9 @@ def test_during_a_resubmission_the_editors_reason_stays_on_every_page_and_contac
         page = check.click(href=f"/submit/{step}/\\?return=check")
         assert "Name the lead organisation." in page.text, step
     contact = check.click(href="/submit/contact/\\?return=check")
-    check = fill(contact.form, {"email": "new.address@newport.example"}).submit().maybe_follow()
+    assert "Give new ones to replace them" in contact.text or "give new ones" in contact.text
+    new = {"name": "Sam Newport", "email": "new.address@newport.example"}
+    check = fill(contact.form, new).submit().maybe_follow()
     check.form.submit().maybe_follow()
     case.refresh_from_db()
     assert case.status == "submitted"
@@ -409,3 +411,35 @@ def test_an_expired_session_mid_form_is_said_and_the_page_is_kept(office):
     assert "Your earlier answers were deleted from this device 14 days after" in page.text
     back = page.click("Back")
     assert [box.checked for box in back.form.fields["benefits"]].count(True) == 1
+
+
+def test_the_tracking_link_never_shows_the_contact_details(office, clock, editor):
+    """Anyone holding the link (a forwarded e-mail) could read them on the check page."""
+    done = send_example(office, clock, 1)
+    case = Case.objects.get()
+    services.case_request_changes(case=case, actor=editor, reason="Add the year it ended.")
+    tracking = done.click(linkid="tracking-link")
+    check = tracking.forms[0].submit().maybe_follow()
+    contact = check.click(href="/submit/contact/\\?return=check")
+    for page in (tracking, check, contact):
+        for private in (ANSWERS["contact"]["name"], ANSWERS["contact"]["email"]):
+            assert private not in page.text, private
+    assert "Unchanged (kept private, so not shown here)" in check.text
+    # Sending without new details keeps the ones given before.
+    check.form.submit().maybe_follow()
+    case.refresh_from_db()
+    assert case.status == "submitted"
+    assert (case.submitter_name, case.submitter_email) == (
+        ANSWERS["contact"]["name"],
+        ANSWERS["contact"]["email"],
+    )
+
+
+def test_new_contact_details_during_an_edit_need_a_name_and_an_address(office, clock, editor):
+    done = send_example(office, clock, 1)
+    case = Case.objects.get()
+    services.case_request_changes(case=case, actor=editor, reason="Add the year it ended.")
+    check = done.click(linkid="tracking-link").forms[0].submit().maybe_follow()
+    contact = check.click(href="/submit/contact/\\?return=check")
+    refused = fill(contact.form, {"organisation": "Newport Council"}).submit()
+    assert "Enter your name." in refused.text and "Enter your email address." in refused.text
