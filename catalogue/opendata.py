@@ -8,15 +8,21 @@ same cases everywhere.
 
 import csv
 import json
+import os
+import threading
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import JsonResponse, StreamingHttpResponse
+from django.db.models import Count, Max
+from django.http import FileResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
 from catalogue import vocabulary as v
+from catalogue.cache import catalogue_version
 from catalogue.dimensions import DIMENSIONS
 from catalogue.facets import match_count
 from catalogue.filters import SORT_LABELS, CaseFilter
@@ -63,38 +69,74 @@ class _Echo:
         return value
 
 
+def _csv_chunks(filterset, notices):
+    writer = csv.DictWriter(_Echo(), fieldnames=COLUMN_NAMES, lineterminator="\r\n")
+    yield writer.writeheader()
+    for doc in _documents(filterset.qs):
+        yield writer.writerow(row_from_document(doc))
+
+
+def _json_chunks(filterset, notices):
+    head = {"count": match_count(filterset), "licence": LICENCE, "notices": notices}
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "results": ['
+    for index, doc in enumerate(_documents(filterset.qs)):
+        yield ("," if index else "") + json.dumps(doc, ensure_ascii=False)
+    yield "]}"
+
+
+EXPORTS = {
+    "csv": (_csv_chunks, "text/csv; charset=utf-8"),
+    "json": (_json_chunks, "application/json; charset=utf-8"),
+}
+
+
+def _export(request, kind):
+    """Every published case the parameters select. The whole catalogue (no parameters), which
+    most re-users take, is written to a file once per state of the published catalogue and then
+    served from it; a filtered selection is streamed as it is read."""
+    chunks, content_type = EXPORTS[kind]
+    filterset, notices = _filterset(request)
+    if request.GET:
+        response = StreamingHttpResponse(chunks(filterset, notices), content_type=content_type)
+    else:
+        path = _whole_catalogue_file(kind, lambda: chunks(filterset, notices))
+        response = FileResponse(path.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="coproduction-cases.{kind}"'
+    return _open(response, notices)
+
+
+def _whole_catalogue_file(kind, chunks):
+    """The file of the whole published catalogue as it is now, written if it is not there yet.
+    Its name says which state it holds: the catalogue version (any change to cases or terms), the
+    number of published cases and the last change, so a flushed cache never serves an old file."""
+    state = Case.objects.published().aggregate(n=Count("id"), last=Max("updated_at"))
+    stamp = (
+        f"{catalogue_version()}-{state['n']}-{state['last']:%Y%m%d%H%M%S%f}" if state["n"] else "0"
+    )
+    folder = Path(settings.EXPORTS_DIR)
+    path = folder / f"cases-{stamp}.{kind}"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{path.name}.{os.getpid()}.{threading.get_ident()}"
+        with partial.open("w", encoding="utf-8", newline="") as file:
+            file.writelines(chunks())
+        os.replace(partial, path)  # whole or not at all, even with several writers at once
+        for old in folder.glob(f"cases-*.{kind}"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    return path
+
+
 @require_safe
 def cases_csv(request):
-    """Every published case the parameters select, as CSV (streamed)."""
-    filterset, notices = _filterset(request)
-    writer = csv.DictWriter(_Echo(), fieldnames=COLUMN_NAMES, lineterminator="\r\n")
-
-    def rows():
-        yield writer.writeheader()
-        for doc in _documents(filterset.qs):
-            yield writer.writerow(row_from_document(doc))
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="coproduction-cases.csv"'
-    return _open(response, notices)
+    """Every published case the parameters select, as CSV."""
+    return _export(request, "csv")
 
 
 @require_safe
 def cases_json(request):
-    """Every published case the parameters select, as one JSON document (streamed)."""
-    filterset, notices = _filterset(request)
-    count = match_count(filterset)
-
-    def chunks():
-        head = {"count": count, "licence": LICENCE, "notices": notices}
-        yield json.dumps(head, ensure_ascii=False)[:-1] + ', "results": ['
-        for index, doc in enumerate(_documents(filterset.qs)):
-            yield ("," if index else "") + json.dumps(doc, ensure_ascii=False)
-        yield "]}"
-
-    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="coproduction-cases.json"'
-    return _open(response, notices)
+    """Every published case the parameters select, as one JSON document."""
+    return _export(request, "json")
 
 
 def api_document(request, case):

@@ -122,6 +122,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The whole catalogue's CSV and JSON, written once per state of the catalogue (opendata.py).
+EXPORTS_DIR = Path(os.environ.get("DJANGO_EXPORTS_DIR", BASE_DIR / "var" / "exports"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -71,6 +71,12 @@ def new_page(browser):
 
 
 @pytest.fixture(autouse=True)
+def exports_dir(settings, tmp_path):
+    """Each test writes the whole catalogue's export files in a folder of its own."""
+    settings.EXPORTS_DIR = tmp_path / "exports"
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with no cached counts and no rate-limit history."""
     from django.core.cache import cache
