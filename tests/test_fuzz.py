@@ -154,9 +154,23 @@ STEP_FIELDS = {
 def test_submission_steps_never_fail(client, vocabularies, step, data):
     fields = STEP_FIELDS[step] + ["website", "return", "unexpected"]
     post = data.draw(st.dictionaries(st.sampled_from(fields), value, max_size=len(fields)))
+    post |= data.draw(st.dictionaries(st.text(min_size=1, max_size=30), value, max_size=5))
     response = client.post(f"/submit/{step}/", post)
     assert response.status_code in (200, 302, 400), (step, post)
     assert client.get("/submit/check/").status_code in (200, 302)
+    assert_draft_within_limits(client, step)
+
+
+def assert_draft_within_limits(client, step):
+    """Only the step's own fields are kept, each within its limits (any name, any size posted)."""
+    from catalogue.drafts import STEP_BY_SLUG, limits
+
+    allowed = limits(STEP_BY_SLUG[step])
+    stored = client.session.get("submission", {}).get("steps", {}).get(step, {})
+    for key, values in stored.items():
+        assert key in allowed, key
+        most_values, most_characters = allowed[key]
+        assert len(values) <= most_values and all(len(x) <= most_characters for x in values)
 
 
 @pytest.mark.parametrize("step", sorted(STEP_FIELDS))
