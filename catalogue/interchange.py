@@ -6,7 +6,7 @@ checks documents and reports every problem by file, row and field. Writing them 
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
@@ -138,7 +138,7 @@ class Parsed:
     relations: dict
     outcomes: list
     sources: list
-    warnings: list = field(default_factory=list)
+    warnings: list
 
 
 def _messages(error):
@@ -179,6 +179,9 @@ def _value(name, value):
     return value
 
 
+REFUSED = object()
+
+
 class _Reading:
     """One document being read: where it is, and what was found wrong or changed."""
 
@@ -213,9 +216,6 @@ class _Reading:
         for key in mapping:
             if key not in known:
                 self.refuse(f"{prefix}{key}", f"unknown key; the keys are {', '.join(known)}")
-
-
-REFUSED = object()
 
 
 def _slugs(doc, key, reading):
