@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "catalogue.middleware.DatabaseBusyMiddleware",
+    "catalogue.middleware.DatabaseBoundMiddleware",
 ]
 
 ROOT_URLCONF = "catalogue.urls"
@@ -122,6 +122,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The most database time one public request may take (seconds; 0: no bound): catalogue/middleware.py.
+REQUEST_DB_SECONDS = float(os.environ.get("DJANGO_REQUEST_DB_SECONDS", "5"))
 # The whole catalogue's CSV and JSON, written once per state of the catalogue (opendata.py).
 EXPORTS_DIR = Path(os.environ.get("DJANGO_EXPORTS_DIR", BASE_DIR / "var" / "exports"))
 STATICFILES_DIRS = [BASE_DIR / "static"]

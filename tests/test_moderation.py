@@ -339,8 +339,7 @@ def test_a_withdrawal_invalidates_the_cache_again_after_its_commit(
     from catalogue.cache import catalogue_version
 
     case = make_case(status="published")
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            services.case_withdraw(case=case, actor=editor, reason="Out of date.")
-            during = catalogue_version()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.case_withdraw(case=case, actor=editor, reason="Out of date.")
+        during = catalogue_version()
     assert catalogue_version() > during

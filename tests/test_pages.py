@@ -157,3 +157,29 @@ def test_a_busy_database_gives_a_polite_page_to_try_again(client, db, monkeypatc
     assert response["Retry-After"] == "30"
     assert "Please try again in 30 seconds" in response.text
     assert response.context["request"].get_full_path() == "/cases/"
+
+
+SLOW_QUERY = {
+    "sqlite": "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r",
+    "postgresql": "SELECT pg_sleep(30)",
+}
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: each statement commits on its own
+@pytest.mark.parametrize("path", ["/cases/?q=community&evidence_min=2", "/api/cases/", "/"])
+def test_a_runaway_query_is_stopped_with_a_polite_page(client, monkeypatch, settings, path):
+    """A query that would run for a minute (or for ever) is interrupted at the request's bound."""
+    from django.db import connection
+
+    def runaway(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute(SLOW_QUERY[connection.vendor])
+
+    settings.REQUEST_DB_SECONDS = 0.5  # the default is 5 seconds; the test need not wait that long
+    monkeypatch.setattr("catalogue.models.CaseQuerySet.published", runaway)
+    response = client.get(path)
+    assert response.status_code == 503
+    assert "This request asks too much at once" in response.text
+    # The bound is lifted after the request: the test's own queries are not bounded.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
