@@ -1,19 +1,29 @@
 """The editors' workspace: a queue of what is waiting, moderation actions, history."""
 
+import ipaddress
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
 from django.db.models import F
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.dateformat import time_format
 from django.utils.html import format_html, format_html_join
 from django_countries import countries
+from django_ratelimit.core import get_usage
 from simple_history.admin import SimpleHistoryAdmin
 
-from catalogue import services
+from catalogue import guards, services
 from catalogue import vocabulary as v
+from catalogue.forms import CleanText
 from catalogue.models import (
     Activity,
     Case,
@@ -34,6 +44,130 @@ admin.site.index_title = "Editors' workspace"
 admin.site.site_url = "/"
 # The app list beside every page would squeeze the case list's columns at 1366 px.
 admin.site.enable_nav_sidebar = False
+
+
+def client_network(request):
+    """The address failed sign-ins are counted against: read where the rest of the site reads it
+    (`RATELIMIT_IP_META_KEY`, from DJANGO_CLIENT_IP_HEADER), or from the connection
+    (REMOTE_ADDR) when that header is missing or is not an address, masked like django-ratelimit
+    masks it (IPv6 by network)."""
+    header = settings.RATELIMIT_IP_META_KEY
+    for raw in [request.META.get(header) if header else None, request.META.get("REMOTE_ADDR")]:
+        # A proxy may send a list: the client is the last address it added.
+        text = str(raw or "").split(",")[-1].strip()
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            continue
+        if address.version == 6:
+            mask = getattr(settings, "RATELIMIT_IPV6_MASK", 64)
+        else:
+            mask = getattr(settings, "RATELIMIT_IPV4_MASK", 32)
+        return str(ipaddress.ip_network(f"{address}/{mask}", strict=False).network_address)
+    return "unknown"
+
+
+class ThrottledLoginForm(AdminAuthenticationForm):
+    """The editors' sign-in, with a limit on failed attempts per account and per network address
+    (settings.LOGIN_ACCOUNT_RATE, LOGIN_ADDRESS_RATE). Successful sign-ins are not counted; a
+    refused one says when to try again. The account is counted whether or not it exists, so the
+    refusal tells nothing about which accounts do."""
+
+    def limits(self):
+        account = (self.cleaned_data.get("username") or "").strip().casefold()
+        limits = [
+            ("admin-login-address", client_network(self.request), settings.LOGIN_ADDRESS_RATE)
+        ]
+        if account:
+            limits.insert(0, ("admin-login-account", account, settings.LOGIN_ACCOUNT_RATE))
+        return limits
+
+    def usage(self, group, value, rate, *, increment=False):
+        return get_usage(
+            self.request, group=group, key=lambda *_: value, rate=rate, increment=increment
+        )
+
+    def seconds_until_allowed(self, group, value, rate):
+        usage = self.usage(group, value, rate)
+        if usage is None or usage["count"] < usage["limit"]:
+            return 0
+        # A negative time left means the cache could not be read: ask for a few minutes.
+        return max(usage["time_left"], 1) if usage["time_left"] >= 0 else 300
+
+    def clean(self):
+        limits = self.limits()
+        for group, value, rate in limits:
+            if wait := self.seconds_until_allowed(group, value, rate):
+                retry = guards.retry(wait)
+                where = "to this account" if group == "admin-login-account" else "from your network"
+                minutes = f"about {retry.minutes} minutes" if retry.minutes > 1 else "a minute"
+                raise ValidationError(
+                    f"Too many failed sign-ins {where}. Try again after "
+                    f"{time_format(retry.at, 'H:i')} (in {minutes}).",
+                    code="throttled",
+                )
+        try:
+            return super().clean()
+        except ValidationError:
+            for group, value, rate in limits:
+                self.usage(group, value, rate, increment=True)
+            raise
+
+
+admin.site.login_form = ThrottledLoginForm
+
+
+def readable(value):
+    """Whether the database can read this query parameter: PostgreSQL refuses a NUL in text, and
+    neither database takes a whole number beyond 64 bits."""
+    if isinstance(value, str):
+        return "\x00" not in value
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return True
+
+
+class CheckedChangeList(ChangeList):
+    """Refuses list parameters the database cannot read the way Django refuses an unknown lookup:
+    the list opens again without them (?e=1). What is checked is the parameters of the list's
+    query itself, so every list filter, field lookup and search is covered."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        try:
+            _sql, params = queryset.query.sql_with_params()
+        except (EmptyResultSet, FullResultSet):
+            return queryset
+        except (ValueError, TypeError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+        if not all(readable(param) for param in params):
+            raise IncorrectLookupParameters("A list parameter the database cannot read")
+        return queryset
+
+
+class CheckedListParameters:
+    """For every ModelAdmin: its changelist checks the parameters it is given."""
+
+    def get_changelist(self, request, **kwargs):
+        return CheckedChangeList
+
+
+class AdminForm(CleanText, forms.ModelForm):
+    """Every text typed into the admin is read through `text.clean_text` before validation: a
+    line break pasted from a word processor becomes a newline, other control characters go."""
+
+
+admin.site.unregister([User, Group])
+
+
+@admin.register(User)
+class UserAdmin(CheckedListParameters, auth_admin.UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class GroupAdmin(CheckedListParameters, auth_admin.GroupAdmin):
+    pass
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -79,17 +213,24 @@ class CountryFilter(admin.SimpleListFilter):
         return sorted(((code, countries.name(code)) for code in codes), key=lambda item: item[1])
 
     def queryset(self, request, queryset):
-        return queryset.filter(country=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        code = self.value().strip().upper()
+        if len(code) != 2 or not countries.name(code):
+            raise IncorrectLookupParameters(f"No country has the code {self.value()!r}")
+        return queryset.filter(country=code)
 
 
 class OutcomeInline(admin.TabularInline):
     model = Outcome
+    form = AdminForm
     extra = 0
     fields = ["statement", "figure", "benefit_group", "position"]
 
 
 class SourceInline(admin.StackedInline):
     model = Source
+    form = AdminForm
     extra = 0
     fields = ["citation", ("year", "kind"), "url", "locator", "position"]
 
@@ -110,7 +251,7 @@ class ModerationEventInline(admin.TabularInline):
         return False
 
 
-class CaseAdminForm(forms.ModelForm):
+class CaseAdminForm(AdminForm):
     """Refuses to save over an edit made by someone else since this form was opened."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -209,7 +350,7 @@ def erase_submitter(modeladmin, request, queryset):
 
 
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin):
+class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
     form = CaseAdminForm
     list_display = [
         "title",
@@ -395,7 +536,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         return fields
 
     def save_model(self, request, obj, form, change):
-        services.case_save(case=obj, created=not change)
+        services.case_save(case=obj, created=not change, actor=request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -407,7 +548,8 @@ class CaseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProblemReport)
-class ProblemReportAdmin(admin.ModelAdmin):
+class ProblemReportAdmin(CheckedListParameters, admin.ModelAdmin):
+    form = AdminForm
     list_display = ["case", "reason", "created_at", "resolved"]
     list_filter = ["resolved", "reason"]
     search_fields = ["case__title", "details"]
@@ -419,7 +561,8 @@ class ProblemReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceArea, CoProducer)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(CheckedListParameters, admin.ModelAdmin):
+    form = AdminForm
     list_display = ["name", "slug", "description"]
     search_fields = ["name", "slug"]
 
@@ -429,7 +572,7 @@ class TermAdmin(admin.ModelAdmin):
 
 
 @admin.register(Phase, Activity)
-class FixedTermAdmin(admin.ModelAdmin):
+class FixedTermAdmin(CheckedListParameters, admin.ModelAdmin):
     """Fixed vocabularies are read-only: their slugs are a public contract."""
 
     def has_add_permission(self, request):

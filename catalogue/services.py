@@ -291,11 +291,40 @@ def report_create(*, case: Case, reason: str, details: str, email: str = "") -> 
     return report
 
 
-def case_save(*, case: Case, created: bool) -> Case:
-    """An editor's save in the admin: a new version, so a concurrent save of the old one fails."""
-    case.version = 1 if created else (case.version or 0) + 1
-    case.save()
+def case_save(*, case: Case, created: bool, actor=None) -> Case:
+    """An editor's save in the admin: a new version, so a concurrent save of the old one fails.
+    A change to the evidence rating (its level or whether it is confirmed) is a moderation step,
+    recorded like `case_confirm_evidence`: who, when, the status, and what changed."""
+    with transaction.atomic():
+        before = None
+        if not created:
+            before = (
+                Case.objects.select_for_update()
+                .filter(pk=case.pk)
+                .values("evidence_level", "evidence_confirmed")
+                .first()
+            )
+        case.version = 1 if created else (case.version or 0) + 1
+        case.save()
+        if note := _evidence_change(before, case):
+            _record(
+                case, Action.CONFIRM_EVIDENCE, actor=actor, from_status=case.status, reason=note
+            )
     return case
+
+
+def _evidence_change(before, case):
+    """What a save changed in the evidence rating, in words; "" if nothing."""
+    if not before:
+        return ""
+    changes = []
+    if before["evidence_level"] != case.evidence_level:
+        changes.append(f"Level changed from {before['evidence_level']} to {case.evidence_level}.")
+    if before["evidence_confirmed"] != case.evidence_confirmed:
+        changes.append(
+            "Confirmed." if case.evidence_confirmed else "No longer confirmed: a proposal again."
+        )
+    return " ".join(["Changed in the case form:", *changes]) if changes else ""
 
 
 def case_refresh_search_text(*, case: Case) -> None:

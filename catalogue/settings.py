@@ -187,6 +187,11 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if not REDIS_URL:
     # A per-process cache limits each worker separately; production sets REDIS_URL.
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+# Failed sign-ins to the admin, per account (whatever the address) and per client address
+# (whatever the account); successful ones are not counted. A refused sign-in says when to try
+# again, at most the window's length later.
+LOGIN_ACCOUNT_RATE = os.environ.get("DJANGO_LOGIN_ACCOUNT_RATE", "10/15m")
+LOGIN_ADDRESS_RATE = os.environ.get("DJANGO_LOGIN_ADDRESS_RATE", "30/15m")
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
