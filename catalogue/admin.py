@@ -1,6 +1,5 @@
 """The editors' workspace: a queue of what is waiting, moderation actions, history."""
 
-import ipaddress
 import json
 
 from django import forms
@@ -46,27 +45,6 @@ admin.site.site_url = "/"
 admin.site.enable_nav_sidebar = False
 
 
-def client_network(request):
-    """The address failed sign-ins are counted against: read where the rest of the site reads it
-    (`RATELIMIT_IP_META_KEY`, from DJANGO_CLIENT_IP_HEADER), or from the connection
-    (REMOTE_ADDR) when that header is missing or is not an address, masked like django-ratelimit
-    masks it (IPv6 by network)."""
-    header = settings.RATELIMIT_IP_META_KEY
-    for raw in [request.META.get(header) if header else None, request.META.get("REMOTE_ADDR")]:
-        # A proxy may send a list: the client is the last address it added.
-        text = str(raw or "").split(",")[-1].strip()
-        try:
-            address = ipaddress.ip_address(text)
-        except ValueError:
-            continue
-        if address.version == 6:
-            mask = getattr(settings, "RATELIMIT_IPV6_MASK", 64)
-        else:
-            mask = getattr(settings, "RATELIMIT_IPV4_MASK", 32)
-        return str(ipaddress.ip_network(f"{address}/{mask}", strict=False).network_address)
-    return "unknown"
-
-
 class ThrottledLoginForm(AdminAuthenticationForm):
     """The editors' sign-in, with a limit on failed attempts per account and per network address
     (settings.LOGIN_ACCOUNT_RATE, LOGIN_ADDRESS_RATE). Successful sign-ins are not counted; a
@@ -76,7 +54,11 @@ class ThrottledLoginForm(AdminAuthenticationForm):
     def limits(self):
         account = (self.cleaned_data.get("username") or "").strip().casefold()
         limits = [
-            ("admin-login-address", client_network(self.request), settings.LOGIN_ADDRESS_RATE)
+            (
+                "admin-login-address",
+                guards.client_network(self.request),
+                settings.LOGIN_ADDRESS_RATE,
+            )
         ]
         if account:
             limits.insert(0, ("admin-login-account", account, settings.LOGIN_ACCOUNT_RATE))

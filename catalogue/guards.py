@@ -2,6 +2,7 @@
 submissions, and per-address limits on accepted forms (django-ratelimit). Refused forms keep
 what was typed; the views say when the form may be sent again."""
 
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -13,6 +14,24 @@ from django_ratelimit.core import get_usage
 
 # A field hidden from people (templates/includes/honeypot.html): only programs fill it in.
 HONEYPOT = "website"
+
+
+def client_network(request):
+    """The network a request comes from, as every limit counts it (django-ratelimit calls this
+    through RATELIMIT_IP_META_KEY): the address in the proxy's header (settings.CLIENT_IP_HEADER,
+    from DJANGO_CLIENT_IP_HEADER), or the connection's (REMOTE_ADDR) when that header is missing
+    or not an address; IPv6 by /64 network. Never an error, whatever the header holds."""
+    header = settings.CLIENT_IP_HEADER
+    for raw in [request.META.get(header) if header else None, request.META.get("REMOTE_ADDR")]:
+        # A proxy may send a list: the client is the last address it added.
+        text = str(raw or "").split(",")[-1].strip()
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            continue
+        mask = settings.RATELIMIT_IPV6_MASK if address.version == 6 else 32
+        return str(ipaddress.ip_network(f"{address}/{mask}", strict=False).network_address)
+    return "0.0.0.0"  # no usable address at all: such requests share one allowance
 
 
 def tripped_honeypot(request):

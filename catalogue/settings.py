@@ -179,8 +179,11 @@ SUBMISSION_MIN_SECONDS = int(os.environ.get("DJANGO_SUBMISSION_MIN_SECONDS", "5"
 # lets one office send a batch. Resubmissions and corrections are never counted.
 SUBMISSION_RATE = os.environ.get("DJANGO_SUBMISSION_RATE", "30/h")
 REPORT_RATE = os.environ.get("DJANGO_REPORT_RATE", "10/h")
-# Behind a reverse proxy, the client address is the last one the proxy adds.
-RATELIMIT_IP_META_KEY = os.environ.get("DJANGO_CLIENT_IP_HEADER") or None
+# Behind a reverse proxy, the client address is the last one the proxy adds to this header; a
+# missing or malformed one falls back to the connection's address (guards.client_network).
+CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER") or None
+RATELIMIT_IP_META_KEY = "catalogue.guards.client_network"
+RATELIMIT_IPV6_MASK = 64
 # Django's own RedisCache increments atomically, which is all the rate limiter needs;
 # it is only missing from django-ratelimit's list of known backends.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]

@@ -130,7 +130,7 @@ def test_force_login_is_not_throttled(client, editor, django_app, clock):
 
 
 def test_behind_a_proxy_the_address_comes_from_the_client_ip_header(django_app, editor, settings):
-    settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
     # Every request arrives from the proxy; the header tells the clients apart.
     for attempt in range(30):
         sign_in(
@@ -164,14 +164,14 @@ def test_behind_a_proxy_the_address_comes_from_the_client_ip_header(django_app, 
 def test_a_missing_or_malformed_client_ip_header_never_breaks_sign_in(
     django_app, editor, settings, header
 ):
-    settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
     environ = {} if header is None else {"HTTP_X_REAL_IP": header}
     assert "Please enter the correct" in sign_in(django_app, "editor", "wrong", **environ).text
     assert signed_in(sign_in(django_app, "editor", EDITOR_PASSWORD, **environ))
 
 
 def test_a_malformed_header_falls_back_to_the_connection_address(django_app, editor, settings):
-    settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
     for attempt in range(30):
         sign_in(django_app, f"guess{attempt}", "wrong", HTTP_X_REAL_IP="garbage")
     assert refused(sign_in(django_app, "editor", EDITOR_PASSWORD))

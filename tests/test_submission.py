@@ -300,3 +300,19 @@ def test_the_same_draft_sent_by_two_requests_at_once_creates_one_case(client, vo
     again, same = services.case_submit(document=document, contact=contact, nonce=draft.nonce)
     assert (again.pk, same) == (first.pk, token)
     assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "", "not-an-address", "1.2.3.4, garbage", "::1, 203.0.113.9", "\x00", "9" * 300],
+)
+def test_a_missing_or_malformed_client_address_header_never_fails(
+    client, vocabularies, settings, header
+):
+    """Behind a proxy (DJANGO_CLIENT_IP_HEADER), a bad header used to give a server error."""
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    extra = {} if header is None else {"HTTP_X_REAL_IP": header}
+    fill_in(client)
+    response = client.post(reverse("submit_check"), {}, **extra, REMOTE_ADDR="")
+    assert response.status_code == 302
+    assert Case.objects.count() == 1
