@@ -14,13 +14,14 @@ from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationErro
 from django.db.models import F
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateformat import time_format
 from django.utils.html import format_html, format_html_join
 from django_countries import countries
 from django_ratelimit.core import get_usage
 from simple_history.admin import SimpleHistoryAdmin
 
-from catalogue import guards, services
+from catalogue import guards, notifications, services
 from catalogue import vocabulary as v
 from catalogue.forms import CleanText
 from catalogue.models import (
@@ -28,6 +29,7 @@ from catalogue.models import (
     Case,
     CoProducer,
     ModerationEvent,
+    Notification,
     Outcome,
     Phase,
     ProblemReport,
@@ -539,6 +541,42 @@ class ProblemReportAdmin(CheckedListParameters, admin.ModelAdmin):
     fields = ["case", "reason", "details", "email", "created_at", "resolved", "editor_note"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(CheckedListParameters, admin.ModelAdmin):
+    """The outbox: every e-mail the catalogue owes, whether it went, and why not. Read-only; the
+    bodies (which hold private tracking links) are not shown."""
+
+    list_display = ["created_at", "subject", "recipient_list", "status", "attempts", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["subject"]
+    fields = ["subject", "recipient_list", "case", "status", "attempts", "last_error"]
+    fields += ["created_at", "next_attempt_at", "sent_at"]
+    readonly_fields = fields
+    actions = ["send_again"]
+
+    @admin.display(description="to")
+    def recipient_list(self, notification):
+        return ", ".join(notification.recipients)
+
+    @admin.action(description="Send the selected e-mails again now")
+    def send_again(self, request, queryset):
+        count = queryset.exclude(status=Notification.Status.SENT).update(
+            status=Notification.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
+        )
+        notifications.dispatch()
+        messages.success(request, f"{count} e-mail(s) queued to be sent again.")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The list and its action; no message is edited by hand.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

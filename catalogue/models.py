@@ -573,6 +573,7 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="notification_due")]
+        verbose_name, verbose_name_plural = "e-mail", "e-mails"
 
     def __str__(self):
         return self.subject

@@ -137,3 +137,27 @@ def test_a_mail_server_that_never_answers_holds_no_request(client, vocabularies,
         assert "timed out" in after.last_error
     finally:
         server.close()
+
+
+def test_editors_see_the_outbox_and_send_a_failed_message_again(django_app, editor):
+    failed = Notification.objects.create(
+        recipients=["officer@council.example"],
+        subject="We have received your example: CP-1",
+        body="Your private tracking link: https://example.org/track/secret/",
+        status="failed",
+        attempts=6,
+        last_error="ConnectionRefusedError: mail server down",
+    )
+    index = django_app.get("/admin/", user=editor)
+    outbox = index.click("E-mails")
+    assert "We have received your example: CP-1" in outbox.text
+    detail = outbox.click(href=f"notification/{failed.pk}/change/")
+    assert "mail server down" in detail.text
+    assert "/track/secret/" not in detail.text  # the body, with its private link, is not shown
+    form = outbox.forms["changelist-form"]
+    form["action"] = "send_again"
+    form.get("_selected_action", index=0).checked = True
+    form.submit().follow()
+    failed.refresh_from_db()
+    assert failed.status == "sent"
+    assert mail.outbox[-1].to == ["officer@council.example"]

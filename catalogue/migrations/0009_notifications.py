@@ -29,6 +29,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-id'],
+                'verbose_name': 'e-mail',
+                'verbose_name_plural': 'e-mails',
                 'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='notification_due')],
             },
         ),
