@@ -1,5 +1,6 @@
 import os
 import shutil
+import time
 from pathlib import Path
 
 import hypothesis
@@ -68,6 +69,29 @@ def new_page(browser):
     yield open_page
     for context in contexts:
         context.close()
+
+
+class Clock:
+    """time.time() for the submission's fill-time guard, the rate limiters and their "try again
+    after" messages. Time passes on it as it does while a person fills a form."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def time(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr("catalogue.drafts.time", clock)
+    monkeypatch.setattr("catalogue.guards.time", clock)
+    monkeypatch.setattr("django_ratelimit.core.time", clock)
+    return clock
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ control characters typed into the case form."""
 
 import io
 import re
-import time
 
 import pytest
 from django.contrib import admin
@@ -27,27 +26,6 @@ OFFICE = "198.51.100.7"
 def fast_passwords(settings):
     """Dozens of sign-ins per test: a fast hasher keeps them quick (the rules are the same)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-class Clock:
-    """time.time() for the rate limiter and the "try again after" message."""
-
-    def __init__(self):
-        self.now = time.time()
-
-    def time(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr("django_ratelimit.core.time", clock)
-    monkeypatch.setattr("catalogue.guards.time", clock)
-    return clock
 
 
 def sign_in(app, username, password, address=OFFICE, **environ):

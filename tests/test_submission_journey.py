@@ -3,7 +3,6 @@ step is reached through the links and buttons the pages show (WebTest follows th
 would, without JavaScript). Time passes on a test clock, as it does while a person fills a form."""
 
 import re
-import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,28 +17,6 @@ from tests.test_submission import ANSWERS
 pytestmark = pytest.mark.django_db
 
 FILL_SECONDS = 90  # how long a person takes over the six steps, at least
-
-
-class Clock:
-    """time.time() for the submission's fill-time guard and the rate limiter."""
-
-    def __init__(self):
-        self.now = time.time()
-
-    def time(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr("catalogue.drafts.time", clock)
-    monkeypatch.setattr("catalogue.guards.time", clock)
-    monkeypatch.setattr("django_ratelimit.core.time", clock)
-    return clock
 
 
 @pytest.fixture
