@@ -116,7 +116,7 @@ class SilentMailServer:
         self.socket.close()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_mail_server_that_never_answers_holds_no_request(client, vocabularies, settings):
     server = SilentMailServer()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

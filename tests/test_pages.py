@@ -165,7 +165,7 @@ SLOW_QUERY = {
 }
 
 
-@pytest.mark.django_db(transaction=True)  # as in production: each statement commits on its own
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # each statement commits
 @pytest.mark.parametrize("path", ["/cases/?q=community&evidence_min=2", "/api/cases/", "/"])
 def test_a_runaway_query_is_stopped_with_a_polite_page(client, monkeypatch, settings, path):
     """A query that would run for a minute (or for ever) is interrupted at the request's bound."""
