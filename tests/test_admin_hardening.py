@@ -5,6 +5,7 @@ control characters typed into the case form."""
 import io
 import re
 
+import hypothesis
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -351,6 +352,15 @@ def list_parameters(client, model):
     return url, sorted(names | text | set(GENERIC))
 
 
+def hostile_values(index):
+    """Every hostile value under `make fuzz`; otherwise the two that found server errors (NUL, a
+    number too long for the database) and one more, in turn, so each value meets some names."""
+    values = list(HOSTILE.values())
+    if hypothesis.settings.default.max_examples >= 500:
+        return values
+    return [HOSTILE["nul"], HOSTILE["long-number"], values[index % len(values)]]
+
+
 @pytest.mark.parametrize("app_label, model_name", changelists())
 def test_hostile_list_parameters_never_give_a_server_error(
     admin_client, make_case, app_label, model_name
@@ -361,8 +371,8 @@ def test_hostile_list_parameters_never_give_a_server_error(
     model = next(m for m in admin.site._registry if m._meta.model_name == model_name)
     url, names = list_parameters(admin_client, model)
     failures, answered = [], set()
-    for name in names:
-        for value in HOSTILE.values():
+    for index, name in enumerate(names):
+        for value in hostile_values(index):
             for query in [f"{name}={value}", f"{name}={value}&{name}=1"]:
                 response = admin_client.get(f"{url}?{query}")
                 if response.status_code >= 500:
