@@ -496,6 +496,7 @@ class ModerationEvent(models.Model):
         REJECT = "reject", "Rejected"
         WITHDRAW = "withdraw", "Withdrawn"
         CONFIRM_EVIDENCE = "confirm_evidence", "Evidence rating confirmed"
+        CHANGE_EVIDENCE = "change_evidence", "Evidence rating changed in the case form"
         ERASE_SUBMITTER = "erase_submitter", "Submitter's personal data erased"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")

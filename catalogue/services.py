@@ -294,7 +294,7 @@ def report_create(*, case: Case, reason: str, details: str, email: str = "") -> 
 def case_save(*, case: Case, created: bool, actor=None) -> Case:
     """An editor's save in the admin: a new version, so a concurrent save of the old one fails.
     A change to the evidence rating (its level or whether it is confirmed) is a moderation step,
-    recorded like `case_confirm_evidence`: who, when, the status, and what changed."""
+    recorded in the moderation log: who, when, the status, and what changed."""
     with transaction.atomic():
         before = None
         if not created:
@@ -307,9 +307,7 @@ def case_save(*, case: Case, created: bool, actor=None) -> Case:
         case.version = 1 if created else (case.version or 0) + 1
         case.save()
         if note := _evidence_change(before, case):
-            _record(
-                case, Action.CONFIRM_EVIDENCE, actor=actor, from_status=case.status, reason=note
-            )
+            _record(case, Action.CHANGE_EVIDENCE, actor=actor, from_status=case.status, reason=note)
     return case
 
 
@@ -324,7 +322,7 @@ def _evidence_change(before, case):
         changes.append(
             "Confirmed." if case.evidence_confirmed else "No longer confirmed: a proposal again."
         )
-    return " ".join(["Changed in the case form:", *changes]) if changes else ""
+    return " ".join(changes)
 
 
 def case_refresh_search_text(*, case: Case) -> None:

@@ -264,7 +264,7 @@ def test_changing_the_evidence_level_in_the_form_is_recorded(editor_app, editor,
     case.refresh_from_db()
     assert case.evidence_level == 3
     event = case.events.get()
-    assert event.action == ModerationEvent.Action.CONFIRM_EVIDENCE
+    assert event.action == ModerationEvent.Action.CHANGE_EVIDENCE
     assert event.actor == editor
     assert event.from_status == event.to_status == "published"
     assert "Level changed from 1 to 3" in event.reason
@@ -290,7 +290,7 @@ def test_confirming_the_evidence_in_the_form_is_recorded(editor_app, editor, mak
     form["evidence_confirmed"] = True
     form.submit("_save")
     event = Case.objects.get(pk=case.pk).events.get()
-    assert event.action == ModerationEvent.Action.CONFIRM_EVIDENCE and event.actor == editor
+    assert event.action == ModerationEvent.Action.CHANGE_EVIDENCE and event.actor == editor
 
 
 def test_other_edits_leave_the_moderation_log_alone(editor_app, make_case):
