@@ -26,7 +26,8 @@ from catalogue.models import Notification
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6  # about an hour of tries: 1, 2, 4, 8, 16 minutes apart
-STALE = timedelta(minutes=10)  # a message "being sent" this long ago was interrupted
+STALE = timedelta(minutes=10)
+KEEP_SENT_DAYS = 90  # a message "being sent" this long ago was interrupted
 Status = Notification.Status
 
 
@@ -42,6 +43,13 @@ def queue(template, context, recipients, *, case=None):
     )
     transaction.on_commit(dispatch)
     return notification
+
+
+def purge_sent(days=KEEP_SENT_DAYS):
+    """Delete messages sent more than `days` ago (their bodies hold private tracking links);
+    returns how many. Unsent and failed ones stay until someone looks at them."""
+    cutoff = timezone.now() - timedelta(days=days)
+    return Notification.objects.filter(status=Status.SENT, sent_at__lt=cutoff).delete()[0]
 
 
 def dispatch():

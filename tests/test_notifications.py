@@ -161,3 +161,14 @@ def test_editors_see_the_outbox_and_send_a_failed_message_again(django_app, edit
     failed.refresh_from_db()
     assert failed.status == "sent"
     assert mail.outbox[-1].to == ["officer@council.example"]
+
+
+def test_sent_messages_are_deleted_after_ninety_days(db):
+    old, recent, _failed = (
+        Notification.objects.create(recipients=["a@b.example"], subject=s, body="B", status=st)
+        for s, st in (("old", "sent"), ("recent", "sent"), ("failed", "failed"))
+    )
+    Notification.objects.filter(pk=old.pk).update(sent_at=timezone.now() - timedelta(days=91))
+    Notification.objects.filter(pk=recent.pk).update(sent_at=timezone.now() - timedelta(days=89))
+    call_command("send_queued_mail")
+    assert set(Notification.objects.values_list("subject", flat=True)) == {"recent", "failed"}
