@@ -37,10 +37,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Load benchmark (loopback only, bounded): see bench/run.py.
+# Load benchmark (loopback only, bounded): warm (wrk) then cold (distinct URLs); see bench/run.py.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--mode cold --databases sqlite --sizes 1000,100000".
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 # Load and fault test (loopback only, bounded; LOADTEST_SECONDS, default 60): see bench/loadtest.py.
 loadtest: install

@@ -1,10 +1,20 @@
 """`make bench`: the catalogue under load at 1,000, 10,000 and 100,000 cases, on SQLite and PostgreSQL.
 
-For each database: build (once, then reuse) three catalogues of synthetic cases;
-serve each under gunicorn with production settings (one sync worker, pinned to
-core 0); drive it with wrk on core 1 over loopback, interleaving the endpoints in
-rounds so that machine noise falls on all of them alike. Prints one table per
-database and writes the figures to bench/results/<database>.json.
+For each database: build (once, then reuse) three catalogues of synthetic cases. Then two modes,
+both by default (`--mode warm|cold|both`):
+
+warm: serve each catalogue under gunicorn with production settings (one sync worker, pinned to
+core 0); drive it with wrk on core 1 over loopback, interleaving the endpoints in rounds so that
+machine noise falls on all of them alike. Each endpoint is one URL repeated, so after the first
+request this measures the cache. Prints one table per database and writes the figures to
+bench/results/<database>.json.
+
+cold (bench/cold.py): a seeded stream of distinct URLs per kind of page (lists, filters,
+searches, case pages, the API, the first request after an editor's save), each measured once
+in-process through the full middleware, with query counts, percentiles, the targets and a check
+of the facet counts against the database. Writes bench/results/cold-<database>.json.
+
+    python bench/run.py --mode cold --databases sqlite --sizes 1000,100000 --per-kind 40
 """
 
 import argparse
@@ -218,15 +228,21 @@ RATIO_BASE = {
 }
 
 
-def run_database(vendor, rounds, seconds):
+def run_database(vendor, rounds, seconds, sizes=SIZES):
     print(f"\n== {vendor}", flush=True)
     started = time.monotonic()
-    urls = {size: prepare(vendor, size) for size in SIZES}
-    report = {"database": vendor, "rounds": rounds, "seconds_per_run": seconds, "scaling": {}}
-    for size in SIZES:
+    urls = {size: prepare(vendor, size) for size in sizes}
+    report = {
+        "database": vendor,
+        "rounds": rounds,
+        "seconds_per_run": seconds,
+        "sizes": sizes,
+        "scaling": {},
+    }
+    for size in sizes:
         server = Server(urls[size])
         try:
-            if size == SIZES[-1]:
+            if size == sizes[-1]:
                 figures = measure({**BASELINES, **pages(size)}, rounds, seconds)
                 report["endpoints"] = figures
             else:
@@ -252,9 +268,10 @@ def run_database(vendor, rounds, seconds):
 
 def print_report(report):
     figures = report["endpoints"]
+    sizes = report["sizes"]
     b0 = figures["B0"]["rps"]
     print(
-        f"\n{report['database']} at {SIZES[-1]:,} cases ({report['rounds']} rounds × {report['seconds_per_run']} s, c=1)"
+        f"\n{report['database']} at {sizes[-1]:,} cases ({report['rounds']} rounds × {report['seconds_per_run']} s, c=1)"
     )
     print(
         f"{'endpoint':18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'P/B0':>6} {'P/B1':>6}"
@@ -267,10 +284,10 @@ def print_report(report):
             f"{f['rps'] / b0:6.2f} {p_b1:>6}"
         )
     print("\np95 (ms) as the catalogue grows:")
-    print(f"{'page':14}" + "".join(f"{size:>10,}" for size in SIZES) + f"{'100k/1k':>10}")
+    print(f"{'page':14}" + "".join(f"{size:>10,}" for size in sizes) + f"{'last/first':>11}")
     for page in ("list", "search_common", "case"):
-        row = [report["scaling"][size][page] for size in SIZES]
-        print(f"{page:14}" + "".join(f"{x:10.1f}" for x in row) + f"{row[-1] / row[0]:10.2f}")
+        row = [report["scaling"][size][page] for size in sizes]
+        print(f"{page:14}" + "".join(f"{x:10.1f}" for x in row) + f"{row[-1] / row[0]:11.2f}")
     print(
         f"(errors in the scaling runs: {report['scaling_errors']}; took {report['elapsed_seconds']} s)"
     )
@@ -278,16 +295,27 @@ def print_report(report):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=["both", "warm", "cold"], default="both")
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES), help="e.g. 1000,100000")
+    parser.add_argument("--rounds", type=int, default=3, help="warm: rounds per endpoint")
+    parser.add_argument("--seconds", type=int, default=3, help="warm: seconds of wrk per run")
+    parser.add_argument("--per-kind", type=int, default=40, help="cold: distinct URLs per kind")
     args = parser.parse_args()
+    databases = args.databases.split(",")
+    sizes = sorted(int(s) for s in args.sizes.split(","))
     env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": SECRET}
     subprocess.run(
         [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
-    for vendor in args.databases.split(","):
-        run_database(vendor, args.rounds, args.seconds)
+    if args.mode in ("both", "warm"):
+        for vendor in databases:
+            run_database(vendor, args.rounds, args.seconds, sizes)
+    if args.mode in ("both", "cold"):
+        sys.path.insert(0, str(ROOT))
+        from bench import cold
+
+        cold.run(databases, sizes, args.per_kind, prepare)
 
 
 if __name__ == "__main__":
