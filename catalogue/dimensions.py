@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import django_filters
+import numpy as np
 from django.db.models import Count, Q
 from django_countries import countries
 
 from catalogue import vocabulary as v
+from catalogue.facetindex import NO_YEAR
 from catalogue.models import Case, CoProducer, ServiceArea
 
 YEARS = {"min_value": 1800, "max_value": 2100}
@@ -60,8 +62,13 @@ class Dimension:
         """The django-filter Filter that parses and applies the parameter."""
         raise NotImplementedError
 
-    def count(self, cases):
-        """{option value: number of the given cases it matches}, in one query."""
+    def mask(self, snapshot, cleaned):
+        """The cases of a facet index snapshot (facetindex.py) that the parameter's cleaned value
+        keeps, as a bool array: what the filter keeps in the database, in memory."""
+        raise NotImplementedError
+
+    def tally(self, snapshot, mask):
+        """{option value: number of the masked cases of the snapshot it matches}."""
         raise NotImplementedError
 
     def options(self, terms=None):
@@ -106,8 +113,11 @@ class FieldChoice(Dimension):
             empty_label="Any",
         )
 
-    def count(self, cases):
-        return dict(cases.order_by().values_list(self.param).annotate(n=Count("id")))
+    def mask(self, snapshot, cleaned):
+        return snapshot.equal(self.param, cleaned)
+
+    def tally(self, snapshot, mask):
+        return snapshot.tally_labels(self.param, mask)
 
     def options(self, terms=None):
         return self.vocabulary.terms()
@@ -152,15 +162,12 @@ class Related(Dimension):
         )
         return cases.filter(id__in=having)
 
-    def count(self, cases):
-        relation = getattr(Case, self.relation)
-        term = relation.field.m2m_reverse_field_name()
-        rows = (
-            relation.through.objects.filter(case_id__in=cases.order_by().values("id"))
-            .values_list(f"{term}__slug")
-            .annotate(n=Count("case_id"))
-        )
-        return dict(rows)
+    def mask(self, snapshot, cleaned):
+        slugs = self.chosen(cleaned)
+        return snapshot.having_all(self.param, sorted(slugs)) if slugs else None
+
+    def tally(self, snapshot, mask):
+        return snapshot.tally_terms(self.param, mask)
 
     def options(self, terms=None):
         if self.vocabulary:
@@ -185,9 +192,14 @@ class Flags(Dimension):
             empty_label="Any",
         )
 
-    def count(self, cases):
-        flags = self.vocabulary.values
-        return cases.aggregate(**{flag: Count("id", filter=Q(**{flag: True})) for flag in flags})
+    def mask(self, snapshot, cleaned):
+        return snapshot.columns[cleaned].copy()
+
+    def tally(self, snapshot, mask):
+        return {
+            flag: int(np.count_nonzero(snapshot.columns[flag] & mask))
+            for flag in self.vocabulary.values
+        }
 
     def options(self, terms=None):
         return self.vocabulary.terms()
@@ -210,8 +222,12 @@ class AtLeast(Dimension):
             empty_label="Any",
         )
 
-    def count(self, cases):
-        per_level = dict(cases.order_by().values_list(self.field_name).annotate(n=Count("id")))
+    def mask(self, snapshot, cleaned):
+        return snapshot.columns[self.field_name] >= int(cleaned)
+
+    def tally(self, snapshot, mask):
+        found = np.bincount(snapshot.columns[self.field_name][mask])
+        per_level = {level: int(n) for level, n in enumerate(found)}
         return {
             str(level): sum(n for found, n in per_level.items() if found >= level)
             for level in self.vocabulary.values
@@ -237,8 +253,11 @@ class Country(Dimension):
             label=self.label, choices=list(countries), empty_label="Any"
         )
 
-    def count(self, cases):
-        return dict(cases.order_by().values_list(self.param).annotate(n=Count("id")))
+    def mask(self, snapshot, cleaned):
+        return snapshot.equal(self.param, cleaned)
+
+    def tally(self, snapshot, mask):
+        return snapshot.tally_labels(self.param, mask)
 
     def options(self, terms=None):
         return [(code, name, "") for code, name in countries]
@@ -257,9 +276,14 @@ class YearBound(Dimension):
 
     faceted = False
 
-    def __init__(self, param, label, *, short, method):
+    def __init__(self, param, label, *, short, method, keeps):
         super().__init__(param, label, short=short, values="a year, 1800 to 2100")
-        self.method = method
+        self.method, self.keeps = method, keeps
+
+    def mask(self, snapshot, cleaned):
+        return self.keeps(
+            snapshot.columns["start_year"], snapshot.columns["end_year"], int(cleaned)
+        )
 
     def make_filter(self):
         return django_filters.NumberFilter(label=self.label, method=self.method, **YEARS)
@@ -300,9 +324,18 @@ def active_from(cases, name, year):
     )
 
 
+def active_from_in_memory(start, end, year):
+    """active_from over a facet index snapshot's year columns (NO_YEAR where not known)."""
+    return (start != NO_YEAR) & ((end >= year) | (end == NO_YEAR))
+
+
 def active_until(cases, name, year):
     """Started in or before the year."""
     return cases.filter(start_year__lte=int(year))
+
+
+def active_until_in_memory(start, end, year):
+    return (start != NO_YEAR) & (start <= year)
 
 
 DIMENSIONS = [
@@ -327,8 +360,20 @@ DIMENSIONS = [
         values="a slug from the codebook",
     ),
     Country("country", "Country", values="an ISO 3166-1 alpha-2 code, e.g. GB"),
-    YearBound("year_from", "Active from (year)", short="From", method=active_from),
-    YearBound("year_to", "Active until (year)", short="Until", method=active_until),
+    YearBound(
+        "year_from",
+        "Active from (year)",
+        short="From",
+        method=active_from,
+        keeps=active_from_in_memory,
+    ),
+    YearBound(
+        "year_to",
+        "Active until (year)",
+        short="Until",
+        method=active_until,
+        keeps=active_until_in_memory,
+    ),
 ]
 BY_PARAM = {d.param: d for d in DIMENSIONS}
 FACETED = [d for d in DIMENSIONS if d.faceted]

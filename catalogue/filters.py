@@ -4,10 +4,13 @@ Its filters come from catalogue/dimensions.py, one per dimension, plus `sort`. A
 cannot be read is ignored, with a plain message (`error_messages`), never an error page.
 """
 
-import django_filters
+from functools import cached_property
 
-from catalogue import search
-from catalogue.dimensions import DIMENSIONS
+import django_filters
+import numpy as np
+
+from catalogue import facetindex, search
+from catalogue.dimensions import BY_PARAM, DIMENSIONS
 
 # The named orders of `sort` (a public contract), each a read on CaseQuerySet that walks an index.
 SORTS = {
@@ -93,6 +96,54 @@ class CaseFilterBase(django_filters.FilterSet):
                 continue
             queryset = self.filters[name].filter(queryset, value)
         return queryset
+
+    # The list in memory (facetindex.py): the same parameters over the facet index snapshot.
+
+    @cached_property
+    def snapshot(self):
+        """The facet index snapshot this request reads: one for the whole request."""
+        return facetindex.current()
+
+    @cached_property
+    def _masks(self):
+        """{parameter: the snapshot's cases it keeps}, for each valid parameter given. The search
+        asks the database's full-text index once (search.py), in relevance order if sorted so."""
+        self.is_valid()
+        masks = {}
+        for name, value in self.form.cleaned_data.items():
+            if name == "sort" or name in self.form.errors or value in (None, "", []):
+                continue
+            if name == "q":
+                mask = self.snapshot.nothing()
+                mask[self.snapshot.positions(self._matches[0])] = True
+            else:
+                mask = BY_PARAM[name].mask(self.snapshot, value)
+            if mask is not None:
+                masks[name] = mask
+        return masks
+
+    @cached_property
+    def _matches(self):
+        """(ids, ranks) of the cases that match the search, ranked if sorted by relevance."""
+        return search.matches(self.query, ranked=self.sort_order == "relevance")
+
+    def matching(self, excluded=None):
+        """The snapshot's cases that every valid parameter keeps except `excluded` (as
+        filter_except, for facet counts), as a bool array."""
+        result = self.snapshot.everything()
+        for name, mask in self._masks.items():
+            if name != excluded:
+                result &= mask
+        return result
+
+    def count(self):
+        """How many cases the parameters give."""
+        return int(np.count_nonzero(self.matching()))
+
+    def page_ids(self, start, stop):
+        """The ids of the matching cases at [start:stop] in the chosen order."""
+        order = self.snapshot.order(self.sort_order, relevance=self._matches)
+        return self.snapshot.page(self.matching(), order, start, stop)
 
     def error_messages(self):
         """Plain messages for parameters that were ignored."""

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
@@ -144,40 +144,6 @@ class CaseQuerySet(models.QuerySet):
     def strongest_evidence(self):
         """Strongest evidence first: also how examples of a cell or phase are chosen."""
         return self.order_by("-evidence_level", "title", "id")
-
-    def level_counts(self):
-        """{evidence level: number of cases} in one query."""
-        return dict(self.order_by().values_list("evidence_level").annotate(n=models.Count("id")))
-
-    def cell_counts(self):
-        """{(planning, delivery): number of cases} in one query."""
-        rows = self.order_by().values_list("planning", "delivery").annotate(n=models.Count("id"))
-        return {(planning, delivery): n for planning, delivery, n in rows}
-
-    def related_to(self, case, limit=4):
-        """Cases like this one: same matrix cell and a shared service area first, then the
-        same cell, then a shared area, then a shared phase: small index-ordered queries, merged."""
-        areas = Case.service_areas.through.objects.filter(
-            case_id=OuterRef("pk"), servicearea_id__in=[a.pk for a in case.service_areas.all()]
-        )
-        phases = Case.phases.through.objects.filter(
-            case_id=OuterRef("pk"), phase_id__in=[p.pk for p in case.phases.all()]
-        )
-        others = self.exclude(pk=case.pk).newest()
-        same_cell = others.filter(planning=case.planning, delivery=case.delivery)
-        tiers = [
-            same_cell.filter(Exists(areas)),
-            same_cell,
-            others.filter(Exists(areas)),
-            others.filter(Exists(phases)),
-        ]
-        picked = {}
-        for tier in tiers:
-            for related in tier[:limit]:
-                picked.setdefault(related.pk, related)
-        related = list(picked.values())[:limit]
-        models.prefetch_related_objects(related, "phases")
-        return related
 
     def resembling(self, title, locality="", limit=5):
         """Cases that look like the same practice as `title` in `locality`: a very similar title,

@@ -177,7 +177,7 @@ def api_cases(request):
     if page > last:
         return _api_error(404, f"There is no page {page}: the last page is {last}.")
     start = (page - 1) * size
-    ids = list(filterset.qs.values_list("id", flat=True)[start : start + size])
+    ids = filterset.page_ids(start, start + size)
     cases = Case.objects.filter(id__in=ids).for_page().in_bulk()
 
     def link(number):

@@ -11,6 +11,7 @@ CaseQuerySet.search() and ranked() are the ways in.
 
 import re
 
+import numpy as np
 from django.db import connection
 from django.db.models import FloatField, Value
 from django.db.models.expressions import Expression, RawSQL
@@ -91,6 +92,37 @@ def search(queryset, q):
         return queryset.none()
     matches = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts_query])
     return queryset.filter(id__in=matches)
+
+
+def matches(q, ranked=False):
+    """(ids, ranks) as numpy arrays: every case matching the query, in any status, and if
+    `ranked` its rank (higher is better; else 0), as ranked() computes it. The case list takes
+    it from here (facetindex.py): one query, read as two joined strings (a common word matches
+    most of the catalogue)."""
+    from catalogue.facetindex import read_joined
+
+    q = clean_query(q)
+    if connection.vendor == "postgresql":
+        query = "websearch_to_tsquery('english'::regconfig, %s)"
+        rank = f"ts_rank(search_vector, {query})" if ranked else "0"
+        where = f"WHERE search_vector @@ {query}"
+        params = [q, q] if ranked else [q]
+        ids, ranks = read_joined("catalogue_case", ["id", rank], where, params)
+    else:
+        fts_query = _fts5_query(q)
+        if not fts_query:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        # bm25() only works on the match's own rows, so it is computed in a subquery that LIMIT
+        # keeps apart; seventeen digits keep each rank exactly as the database compares it.
+        rank = (
+            f"printf('%%.17g', {SQLITE_RANK})" if ranked else "0"
+        )  # %% as the query has parameters
+        found = (
+            f"(SELECT rowid AS id, {rank} AS rank FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH %s LIMIT -1)"
+        )
+        ids, ranks = read_joined(found, ["id", "rank"], "", [fts_query])
+    return np.array(ids, dtype=np.int64), np.array(ranks, dtype=np.float64)
 
 
 def with_rank(queryset, q):

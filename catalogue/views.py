@@ -10,11 +10,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 
-from catalogue import search
+from catalogue import facetindex, search
 from catalogue import vocabulary as v
 from catalogue.cache import cached
 from catalogue.dimensions import BY_PARAM
-from catalogue.facets import chips, facet_counts, filter_params, match_count
+from catalogue.facets import chips, facet_counts, match_count
 from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.models import Case
 
@@ -34,21 +34,23 @@ def matrix_context(counts=None):
     }
 
 
-def phase_counts(published):
-    return cached("phase-counts", None, lambda: BY_PARAM["phase"].count(published))
+def whole_catalogue(param):
+    """{option: number of published cases} for one dimension, from the facet index."""
+    snapshot = facetindex.current()
+    return BY_PARAM[param].tally(snapshot, snapshot.everything())
 
 
 def home(request):
     """What co-production is, the matrix with live counts, and the newest cases."""
     published = Case.objects.published()
-    counts = phase_counts(published)
+    counts = whole_catalogue("phase")
     return render(
         request,
         "catalogue/home.html",
         {
             "newest": published.for_listing().newest()[:6],
             "phases": [(phase, counts.get(phase.value, 0)) for phase in v.Phase],
-            **matrix_context(cached("cell-counts", None, published.cell_counts)),
+            **matrix_context(facetindex.current().cell_counts()),
         },
     )
 
@@ -58,7 +60,7 @@ def case_list(request):
     filterset = CaseFilter(request.GET, queryset=Case.objects.published())
     notices = filterset.error_messages()
     page = paginate(request, filterset.qs, notices, count=match_count(filterset))
-    page.object_list = page_cases(filterset, page)
+    page.object_list = page_cases(filterset, page.start_index() - 1, page.end_index())
     if filterset.searching:
         page.object_list = search.add_headlines(page.object_list, filterset.query)
     facets = facet_counts(filterset)
@@ -82,11 +84,10 @@ def case_list(request):
     )
 
 
-def page_cases(filterset, page):
-    """The cases on the page. Which ids a page holds is cached until the catalogue changes, so a
-    repeated search or deep page costs one query by primary key, not a new ranking."""
-    key = (filter_params(filterset), filterset.sort_order, page.number, settings.CASES_PER_PAGE)
-    ids = cached("page", key, lambda: list(page.object_list.values_list("id", flat=True)))
+def page_cases(filterset, start, stop):
+    """The cases at [start:stop] of the list: which ids, from the facet index; the cases, by
+    primary key."""
+    ids = filterset.page_ids(max(start, 0), stop)
     cases = Case.objects.filter(id__in=ids).for_listing().in_bulk()
     return [cases[i] for i in ids if i in cases]
 
@@ -127,7 +128,7 @@ def case_detail(request, slug):
     )
     if case is None:
         raise Http404("No published case has this address")
-    related = cached("related", slug, lambda: Case.objects.published().related_to(case))
+    related = cached("related", slug, lambda: related_cases(case))
     return render(
         request,
         "catalogue/case_detail.html",
@@ -141,6 +142,13 @@ def case_detail(request, slug):
     )
 
 
+def related_cases(case):
+    """Cases like this one (facetindex.Snapshot.related says which), with their phases."""
+    ids = facetindex.current().related(case.pk)
+    cases = Case.objects.filter(id__in=ids).prefetch_related("phases").in_bulk()
+    return [cases[i] for i in ids if i in cases]
+
+
 def catalogue_citation(request, case):
     """How to cite this entry of the catalogue."""
     year = (case.published_at or case.updated_at).year
@@ -151,7 +159,7 @@ def catalogue_citation(request, case):
 def matrix(request):
     """Bovaird's matrix explained cell by cell, with example cases and counts."""
     published = Case.objects.published()
-    counts = cached("cell-counts", None, published.cell_counts)
+    counts = facetindex.current().cell_counts()
     cells = [
         {
             "cell": cell,
@@ -180,7 +188,7 @@ def matrix(request):
 def guide(request):
     """Every term of the classification in plain words, with examples from the catalogue."""
     published = Case.objects.published()
-    counts = phase_counts(published)
+    counts = whole_catalogue("phase")
     examples = {
         phase.value: cached(
             "phase-examples",
@@ -191,8 +199,8 @@ def guide(request):
         )
         for phase in v.Phase
     }
-    level_counts = cached("level-counts", None, published.level_counts)
-    type_counts = cached("type-counts", None, lambda: BY_PARAM["type"].count(published))
+    level_counts = facetindex.current().level_counts()
+    type_counts = whole_catalogue("type")
     return render(
         request,
         "catalogue/guide.html",
