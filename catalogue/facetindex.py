@@ -16,6 +16,7 @@ it touched (cache.changes_between); otherwise, or after many changes, the whole 
 one case, not the catalogue.
 """
 
+import bisect
 import dataclasses
 import functools
 import logging
@@ -120,13 +121,13 @@ class Snapshot:
     def by_title(self):
         """Positions by title, then id, as the database sorts them (CaseQuerySet.by_title):
         sorted here when the database compares text by code point, as SQLite and PostgreSQL's
-        C collations do, else read from the database. Once per snapshot, when first needed."""
+        C collations do (and kept in step by `refresh`), else read from the database once per
+        snapshot, when first needed."""
         if self._by_title is None:
             if _titles_by_code_point():
-                ids, titles = self.ids, self.titles
-                self._by_title = np.array(
-                    sorted(range(len(self)), key=lambda i: (titles[i], ids[i])), dtype=np.int64
-                )
+                # Positions follow the ids, so a stable sort orders equal titles by id.
+                order = sorted(range(len(self)), key=self.titles.__getitem__)
+                self._by_title = np.array(order, dtype=np.int64)
             else:
                 from catalogue.models import Case
 
@@ -306,7 +307,10 @@ def build(version):
     labels = {}
     ids, published, columns, titles = _arrays(values, labels)
     terms = _matrices(ids, links, {})
-    return Snapshot(version, ids, columns, labels, terms, published, titles, _database())
+    snapshot = Snapshot(version, ids, columns, labels, terms, published, titles, _database())
+    if _titles_by_code_point():
+        snapshot.by_title()  # now, rather than in the first request sorted by title
+    return snapshot
 
 
 def refresh(snapshot, version, changed):
@@ -334,9 +338,31 @@ def refresh(snapshot, version, changed):
     published = np.concatenate([snapshot.published[keep], new_published])[by_id]
     titles = [snapshot.titles[i] for i in np.flatnonzero(keep).tolist()] + new_titles
     titles = [titles[i] for i in by_id.tolist()]
-    return Snapshot(
+    updated = Snapshot(
         version, ids[by_id], columns, labels, terms, published, titles, snapshot.database
     )
+    if snapshot._by_title is not None and _titles_by_code_point():
+        updated._by_title = _merged_title_order(snapshot, updated, keep, by_id)
+    return updated
+
+
+def _merged_title_order(old, new, keep, by_id):
+    """The new snapshot's title order from the old one's: the kept cases in their old order, and
+    each case read again put in its place (a binary search on titles), not a sort of them all."""
+    position = np.empty(len(by_id), dtype=np.int64)
+    position[by_id] = np.arange(len(by_id))  # index in [kept..., read again...] -> position
+    kept = int(keep.sum())
+    old_to_new = np.full(len(old), -1, dtype=np.int64)
+    old_to_new[keep] = position[:kept]
+    order = old_to_new[old.by_title()]
+    order = order[order >= 0].tolist()
+
+    def key(at):
+        return (new.titles[at], int(new.ids[at]))
+
+    for at in sorted(position[kept:].tolist(), key=key):
+        order.insert(bisect.bisect_left(order, key(at), key=key), at)
+    return np.array(order, dtype=np.int64)
 
 
 _lock = threading.Lock()

@@ -142,7 +142,8 @@ class CaseFilterBase(django_filters.FilterSet):
 
     def page_ids(self, start, stop):
         """The ids of the matching cases at [start:stop] in the chosen order."""
-        order = self.snapshot.order(self.sort_order, relevance=self._matches)
+        relevance = self._matches if self.sort_order == "relevance" else None
+        order = self.snapshot.order(self.sort_order, relevance=relevance)
         return self.snapshot.page(self.matching(), order, start, stop)
 
     def error_messages(self):

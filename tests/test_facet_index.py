@@ -78,8 +78,10 @@ def _same(snapshot, fresh):
     assert snapshot.ids.tolist() == fresh.ids.tolist()
     assert snapshot.titles == fresh.titles
     for name in fresh.columns:
-        decode = (lambda s, n: [s.labels[n][c] for c in s.columns[n]]) if name in fresh.labels else (
-            lambda s, n: s.columns[n].tolist()
+        decode = (
+            (lambda s, n: [s.labels[n][c] for c in s.columns[n]])
+            if name in fresh.labels
+            else (lambda s, n: s.columns[n].tolist())
         )
         assert decode(snapshot, name) == decode(fresh, name), name
     for param, (slugs, matrix) in fresh.terms.items():
