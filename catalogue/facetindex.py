@@ -181,8 +181,16 @@ class Snapshot:
         return picked[:limit]
 
     def page(self, mask, order, start, stop):
-        """The ids of the masked cases at [start:stop] in the given order of positions."""
-        return [int(i) for i in self.ids[order[mask[order]][start:stop]]]
+        """The ids of the masked cases at [start:stop] in the given order of positions. The
+        order is read in growing slices until the page is full: the first pages of a broad
+        list read a few hundred positions, not the whole catalogue."""
+        parts, found, read, step = [order[:0]], 0, 0, 512
+        while read < len(order) and found < stop:
+            chunk = order[read : read + step]
+            parts.append(chunk[mask[chunk]])
+            found += len(parts[-1])
+            read, step = read + step, step * 4
+        return [int(i) for i in self.ids[np.concatenate(parts)[start:stop]]]
 
 
 def read_joined(table, columns, where="", params=()):

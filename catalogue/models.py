@@ -170,7 +170,7 @@ class CaseQuerySet(models.QuerySet):
         """What a case page shows, in a fixed number of queries."""
         return self.prefetch_related(
             "phases",
-            "activities__phase",
+            models.Prefetch("activities", Activity.objects.select_related("phase")),
             "service_areas",
             "co_producers",
             "outcomes",
