@@ -393,6 +393,9 @@ def parity(client, urls):
     checked, mismatches, started = 0, [], time.perf_counter()
     for url in urls:
         response = client.get(url)
+        if response.status_code != 200:
+            mismatches.append({"url": url, "problem": f"status {response.status_code}"})
+            continue
         page = FacetPage()
         page.feed(response.content.decode())
         base = QueryDict(urlsplit(url).query, mutable=True)
@@ -650,7 +653,8 @@ def print_size(vendor, s):
             f"{kind:15} {k['n']:4d} {k['p50']:9.1f} {k['p95']:9.1f} {k['p99']:9.1f} {k['max']:9.1f}"
             f" {queries:>8} {k['errors']:6d}"
         )
-    print(f"slowest request: {s['max_ms']:.0f} ms {s['max_url']}")
+    slowest = sorted(s["requests"], key=lambda r: r["ms"], reverse=True)[:3]
+    print("slowest: " + "; ".join(f"{r['ms']:.0f} ms {r['url']}" for r in slowest))
     for kind, k in s["kinds"].items():
         for sample in k["error_samples"]:
             print(f"  !! ERROR {kind}: status {sample['status']} {sample['url']}")
@@ -662,10 +666,12 @@ def print_size(vendor, s):
         )
         for url in dict.fromkeys(m["url"] for m in p["mismatches"]):
             wrong = [m for m in p["mismatches"] if m["url"] == url]
-            print(f"  !! MISMATCH on {url}: {len(wrong)} counts differ from the database, e.g.")
+            print(f"  !! MISMATCH on {url}: {len(wrong)} problems, e.g.")
             for m in wrong[:3]:
-                shown = f"shown {m.get('shown')}, database {m.get('db')}"
-                print(f"       {m.get('option', m.get('problem'))}: {shown}")
+                if "problem" in m:
+                    print(f"       {m['problem']}")
+                else:
+                    print(f"       {m['option']}: shown {m['shown']}, database {m['db']}")
 
 
 def report(vendor, per_kind, sizes, code):
