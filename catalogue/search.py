@@ -24,6 +24,17 @@ FTS_TABLE = "catalogue_case_fts"
 SQLITE_RANK = f"-bm25({FTS_TABLE}, 10.0, 4.0, 1.0)"
 RANK_TABLE = "catalogue_search_rank"  # temporary, per connection: the matches of this request
 HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
+# PostgreSQL's English stop words (Snowball's list), which its search leaves out. SQLite leaves them
+# out too when they stand alone, so both find the same cases, and "the" does not rank the
+# whole catalogue.
+_STOP_WORDS = """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom this
+    that these those am is are was were be been being have has had having do does did doing a an
+    the and but if or because as until while of at by for with about against between into through
+    during before after above below to from up down in out on off over under again further then
+    once here there when where why how all any both each few more most other some such no nor not
+    only own same so than too very s t can will just don should now"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 
 class CaseSQL(Expression):
@@ -67,6 +78,8 @@ def _fts5_query(q):
             continue
         negate = token.startswith("-") and len(token) > 1
         words = re.findall(r"\w+", token)
+        if not token.startswith('"'):  # a word on its own: left out if a stop word, as PostgreSQL
+            words = [w for w in words if w.lower() not in STOP_WORDS]
         if not words:
             continue
         phrase = '"' + " ".join(words) + '"'

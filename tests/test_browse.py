@@ -438,3 +438,13 @@ def test_sqlite_runs_the_full_text_match_once_per_query(catalogue, query):
     assert len(scans) == 1, plan
     parent = plan[scans[0]][0]
     assert "CORRELATED" not in plan.get(parent, (0, ""))[1], plan
+
+
+def test_stop_words_are_left_out_of_searches_on_both_databases(client, make_case):
+    """PostgreSQL leaves English stop words out of a search; SQLite does the same, so both find
+    the same cases and a search for "the" does not rank the whole catalogue."""
+    make_case(slug="elderly", title="Care for elderly residents", summary="Visits at home.")
+    make_case(slug="other", title="A garden of the town", summary="Growing food.")
+    assert slugs(client.get("/cases/?q=care of the elderly")) == ["elderly"]
+    assert slugs(client.get("/cases/?q=the")) == []
+    assert slugs(client.get('/cases/?q="garden of the town"')) == ["other"]
