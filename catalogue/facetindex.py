@@ -1,19 +1,20 @@
 """The facet index: the published cases' classification, held in memory by each process, so that
-the case list's count, every facet count and the order of its pages cost no database work beyond
-the full-text match and one query for the cases shown.
+the case list's count, every facet count and the order of its pages (and the home page's counts
+and a case page's related cases) cost no database work beyond the full-text match and one query
+for the cases shown.
 
 A snapshot holds, per published case, the fields the filters read (as numpy arrays: codes for
-text fields, numbers for the rest) and one yes/no column per term of each repeatable dimension.
-Each dimension (dimensions.py) says how it narrows a snapshot (`mask`) and counts over it
-(`tally`), next to how it narrows and counts in the database, so both stay in one place. At
-100,000 cases a snapshot takes about 5 MB; a filter and all its facet counts take a few
-milliseconds.
+text fields, numbers for the rest), the title, and one yes/no column per term of each repeatable
+dimension. Each dimension (dimensions.py) says how it narrows a snapshot (`mask`) and counts over
+it (`tally`), next to its filter in the database, so both stay in one place. At 100,000 cases a
+snapshot holds about 17 MB (46 MB while it is read); a filter and all its facet counts take a
+few milliseconds.
 
 A snapshot is labelled with the catalogue version (cache.py) it was built at. When the version
 has moved on, the cases changed in between are read again, if every change recorded which cases
 it touched (cache.changes_between); otherwise, or after many changes, the whole snapshot is rebuilt
-(about a second at 100,000 cases, once per process). So the first request after a publish reads
-one case, not the catalogue.
+(one to two seconds at 100,000 cases: at process start, see wsgi.py, and after bulk writes). So the
+first request after a publish reads one case, not the catalogue.
 """
 
 import bisect
@@ -44,8 +45,8 @@ class Snapshot:
     columns: dict  # field name: array (text fields as codes into `labels`)
     labels: dict  # text field name: [label of each code]
     terms: dict  # relation param: ([slug of each column], bool matrix cases x slugs)
-    published: np.ndarray  # publication times (seconds; -inf if not known)
-    titles: list  # the titles
+    published: np.ndarray  # publication times (seconds since 1970; 0 if not known)
+    titles: list
     database: str = ""  # the database it was read from
     newest: np.ndarray = dataclasses.field(init=False, repr=False)  # positions, newest first
     _by_title: np.ndarray | None = dataclasses.field(default=None, repr=False)
@@ -194,7 +195,7 @@ class Snapshot:
 
 
 def read_joined(table, columns, where="", params=()):
-    """Columns of a table, each read as one comma-joined string and split: at 100,000 rows many
+    """Columns of a table, each read as one comma-joined string: at 100,000 rows many
     times faster than fetching the rows one by one. Values are numbers or slugs, so never hold
     a comma; NULL must be replaced in SQL (the aggregates skip it)."""
     if connection.vendor == "postgresql":
@@ -206,7 +207,12 @@ def read_joined(table, columns, where="", params=()):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {selected} FROM {table} {where}", list(params))
         row = cursor.fetchone()
-    return [value.split(",") if value else [] for value in row]
+    return [value or "" for value in row]
+
+
+def numbers(joined, dtype):
+    """The numbers of a comma-joined string, parsed by numpy without a Python object each."""
+    return np.fromstring(joined, dtype=dtype, sep=",")
 
 
 def _read(case_ids=None):
@@ -256,25 +262,26 @@ def _pairs(field, case_ids):
         where = f"WHERE {case} IN ({', '.join(['%s'] * len(case_ids))})"
         params = list(case_ids)
     cases, terms = read_joined(quote(through.db_table), [case, term], where, params)
-    return np.array([cases, terms], dtype=np.int64).reshape(2, -1).T
+    return np.column_stack([numbers(cases, np.int64), numbers(terms, np.int64)])
 
 
 def _arrays(values, labels):
     """Numpy columns, sorted by id, for the values `_read` gives; text is coded by `labels`
     (extended with any new label)."""
-    ids = np.array(values["id"], dtype=np.int64)
+    ids = numbers(values["id"], np.int64)
     by_id = np.argsort(ids)
-    published = np.array(values["seconds"], dtype=np.float64)[by_id]
+    published = numbers(values["seconds"], np.float64)[by_id]
     columns = {}
     for name in FIELDS + YEARS:
         column = values[name]
         if name in YEARS:
-            columns[name] = np.array(column, dtype=np.int16)
+            columns[name] = numbers(column, np.int16)
         elif name in ("individual", "collective"):
-            columns[name] = np.array(column, dtype=np.int8).astype(bool)
+            columns[name] = numbers(column, np.int8).astype(bool)
         elif name == "evidence_level":
-            columns[name] = np.array(column, dtype=np.int8)
+            columns[name] = numbers(column, np.int8)
         else:
+            column = column.split(",") if column else []
             known = labels.setdefault(name, [])
             known.extend(sorted(set(column) - set(known)))
             codes = {label: code for code, label in enumerate(known)}

@@ -112,7 +112,7 @@ def matches(q, ranked=False):
     `ranked` its rank (higher is better; else 0), as ranked() computes it. The case list takes
     it from here (facetindex.py): one query, read as two joined strings (a common word matches
     most of the catalogue)."""
-    from catalogue.facetindex import read_joined
+    from catalogue.facetindex import numbers, read_joined
 
     q = clean_query(q)
     if connection.vendor == "postgresql":
@@ -135,7 +135,7 @@ def matches(q, ranked=False):
             f"WHERE {FTS_TABLE} MATCH %s LIMIT -1)"
         )
         ids, ranks = read_joined(found, ["id", "rank"], "", [fts_query])
-    return np.array(ids, dtype=np.int64), np.array(ranks, dtype=np.float64)
+    return numbers(ids, np.int64), numbers(ranks, np.float64)
 
 
 def with_rank(queryset, q):
