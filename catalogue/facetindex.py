@@ -28,6 +28,7 @@ from django.db import DatabaseError, connection
 
 from catalogue import vocabulary as v
 from catalogue.cache import catalogue_version, changes_between
+from catalogue.middleware import unbounded
 
 logger = logging.getLogger(__name__)
 MAX_CHANGED = 500  # more changed cases than this since the snapshot: rebuild it whole
@@ -395,7 +396,10 @@ def current():
         snapshot = _current
         if snapshot is None or snapshot.version != version or not _same_database(snapshot):
             changed = _changes_since(snapshot, version)
-            snapshot = build(version) if changed is None else refresh(snapshot, version, changed)
+            with unbounded():  # read for every visitor, so not within one request's bound
+                snapshot = (
+                    build(version) if changed is None else refresh(snapshot, version, changed)
+                )
             _current = snapshot
     return snapshot
 

@@ -5,10 +5,13 @@ Every public request's database work is bounded by settings.REQUEST_DB_SECONDS: 
 statement by `statement_timeout`, on SQLite the whole request by a progress handler that interrupts
 the query running past the deadline. The editors' admin is not bounded (bulk actions are long).
 Both are set on the driver's connection directly, so they add no query to the request's own.
+Work a request does for every visitor, reading the facet index (facetindex.py), runs `unbounded`.
 """
 
 import logging
+import threading
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import OperationalError, connection
@@ -17,6 +20,7 @@ from django.shortcuts import render
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 30
 SQLITE_CHECK_EVERY = 10_000  # virtual-machine instructions between checks of the clock
+_active = threading.local()  # the bound of the request this thread is serving
 
 
 class DatabaseBoundMiddleware:
@@ -28,9 +32,11 @@ class DatabaseBoundMiddleware:
             return self.get_response(request)
         bound = _Bound(settings.REQUEST_DB_SECONDS)
         bound.start()
+        _active.bound = bound
         try:
             return self.get_response(request)
         finally:
+            _active.bound = None
             bound.stop()
 
     def process_exception(self, request, exception):
@@ -47,6 +53,21 @@ class DatabaseBoundMiddleware:
         return response
 
 
+@contextmanager
+def unbounded():
+    """Lift the request's bound for work done for every visitor, not for this request; the
+    request's own deadline still holds after it."""
+    bound = getattr(_active, "bound", None)
+    if bound is None:
+        yield
+        return
+    bound.stop()
+    try:
+        yield
+    finally:
+        bound.start()
+
+
 def too_long(error):
     """Whether a database error is the request's bound being hit (not a lock or an outage)."""
     cause = error.__cause__
@@ -56,12 +77,13 @@ def too_long(error):
 class _Bound:
     def __init__(self, seconds):
         self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
 
     def start(self):
         connection.ensure_connection()
         raw = connection.connection
         if connection.vendor == "sqlite":
-            deadline = time.monotonic() + self.seconds
+            deadline = self.deadline
             raw.set_progress_handler(lambda: int(time.monotonic() > deadline), SQLITE_CHECK_EVERY)
         elif connection.vendor == "postgresql":
             raw.execute(f"SET statement_timeout = {int(self.seconds * 1000)}")

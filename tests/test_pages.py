@@ -1,5 +1,7 @@
 """The public pages render, and only published cases are public."""
 
+import time
+
 import pytest
 from django.urls import reverse
 
@@ -183,3 +185,34 @@ def test_a_runaway_query_is_stopped_with_a_polite_page(client, monkeypatch, sett
     # The bound is lifted after the request: the test's own queries are not bounded.
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
+
+
+def test_reading_the_facet_index_is_not_cut_short_by_the_request_that_needs_it(
+    client, make_case, monkeypatch, settings
+):
+    """The facet index is read for every visitor: the request that happens to need it first must
+    not fail at its own bound, which still holds for its own queries."""
+    from django.db import connection
+
+    from catalogue import facetindex
+
+    make_case(slug="one")
+    read = facetindex.build
+    slow = {
+        "sqlite": "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 4000000) "
+        "SELECT count(*) FROM r",
+        "postgresql": "SELECT pg_sleep(1)",
+    }[connection.vendor]
+
+    def slow_read(version):
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            cursor.execute(slow)
+        assert time.monotonic() - started > settings.REQUEST_DB_SECONDS
+        return read(version)
+
+    settings.REQUEST_DB_SECONDS = 0.5
+    monkeypatch.setattr(facetindex, "build", slow_read)
+    response = client.get("/cases/")
+    assert response.status_code == 200
+    assert [c.slug for c in response.context["page"]] == ["one"]
