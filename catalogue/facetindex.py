@@ -47,7 +47,7 @@ class Snapshot:
     labels: dict  # text field name: [label of each code]
     terms: dict  # relation param: ([slug of each column], bool matrix cases x slugs)
     published: np.ndarray  # publication times (seconds since 1970; 0 if not known)
-    titles: list
+    titles: np.ndarray  # of str
     database: str = ""  # the database it was read from
     newest: np.ndarray = dataclasses.field(init=False, repr=False)  # positions, newest first
     _by_title: np.ndarray | None = dataclasses.field(default=None, repr=False)
@@ -128,8 +128,7 @@ class Snapshot:
         if self._by_title is None:
             if _titles_by_code_point():
                 # Positions follow the ids, so a stable sort orders equal titles by id.
-                order = sorted(range(len(self)), key=self.titles.__getitem__)
-                self._by_title = np.array(order, dtype=np.int64)
+                self._by_title = np.argsort(self.titles, kind="stable")
             else:
                 from catalogue.models import Case
 
@@ -291,7 +290,7 @@ def _arrays(values, labels):
     ids = ids[by_id]
     # Read by id: a case published between the two reads is left without a title here, and
     # read again when its change comes through.
-    titles = [values["titles"].get(i, "") for i in ids.tolist()]
+    titles = np.array([values["titles"].get(i, "") for i in ids.tolist()], dtype=object)
     return ids, published, columns, titles
 
 
@@ -330,7 +329,9 @@ def build(version):
 
 
 def refresh(snapshot, version, changed):
-    """The snapshot with the given cases read again (removed if no longer published)."""
+    """The snapshot with the given cases read again (removed if no longer published): each column
+    loses the changed rows and gains the rows read again at their place by id, without sorting
+    the catalogue again."""
     changed = sorted(changed)
     if not changed:
         return dataclasses.replace(snapshot, version=version)
@@ -339,45 +340,49 @@ def refresh(snapshot, version, changed):
     new_ids, new_published, new_columns, new_titles = _arrays(values, labels)
     names = {param: list(slugs) for param, (slugs, _) in snapshot.terms.items()}
     new_terms = _matrices(new_ids, links, names)
-    keep = ~np.isin(snapshot.ids, np.fromiter(changed, dtype=np.int64))
-    ids = np.concatenate([snapshot.ids[keep], new_ids])
-    by_id = np.argsort(ids, kind="stable")
-    columns = {
-        name: np.concatenate([snapshot.columns[name][keep], new_columns[name]])[by_id]
-        for name in snapshot.columns
-    }
+    keep = ~np.isin(snapshot.ids, np.array(changed, dtype=np.int64))
+    at = np.searchsorted(snapshot.ids[keep], new_ids)  # where each row read again goes
+
+    def merged(old, new):
+        return np.insert(old[keep], at, new, axis=0)
+
+    columns = {name: merged(snapshot.columns[name], new_columns[name]) for name in FIELDS + YEARS}
     terms = {}
     for param, (slugs, matrix) in new_terms.items():
-        old = snapshot.terms[param][1][keep]
-        old = np.pad(old, ((0, 0), (0, len(slugs) - old.shape[1])))
-        terms[param] = (slugs, np.concatenate([old, matrix])[by_id])
-    published = np.concatenate([snapshot.published[keep], new_published])[by_id]
-    titles = [snapshot.titles[i] for i in np.flatnonzero(keep).tolist()] + new_titles
-    titles = [titles[i] for i in by_id.tolist()]
+        old = snapshot.terms[param][1]
+        terms[param] = (
+            slugs,
+            merged(np.pad(old, ((0, 0), (0, len(slugs) - old.shape[1]))), matrix),
+        )
     updated = Snapshot(
-        version, ids[by_id], columns, labels, terms, published, titles, snapshot.database
+        version,
+        merged(snapshot.ids, new_ids),
+        columns,
+        labels,
+        terms,
+        merged(snapshot.published, new_published),
+        merged(snapshot.titles, new_titles),
+        snapshot.database,
     )
     if snapshot._by_title is not None and _titles_by_code_point():
-        updated._by_title = _merged_title_order(snapshot, updated, keep, by_id)
+        updated._by_title = _merged_title_order(snapshot, updated, keep, at)
     return updated
 
 
-def _merged_title_order(old, new, keep, by_id):
+def _merged_title_order(old, new, keep, at):
     """The new snapshot's title order from the old one's: the kept cases in their old order, and
-    each case read again put in its place (a binary search on titles), not a sort of them all."""
-    position = np.empty(len(by_id), dtype=np.int64)
-    position[by_id] = np.arange(len(by_id))  # index in [kept..., read again...] -> position
-    kept = int(keep.sum())
+    each case read again put in its place by a binary search on titles, not a sort of them all."""
+    kept = np.arange(int(keep.sum()))
     old_to_new = np.full(len(old), -1, dtype=np.int64)
-    old_to_new[keep] = position[:kept]
+    old_to_new[keep] = kept + np.searchsorted(at, kept, side="right")
     order = old_to_new[old.by_title()]
     order = order[order >= 0].tolist()
 
-    def key(at):
-        return (new.titles[at], int(new.ids[at]))
+    def key(position):
+        return (new.titles[position], int(new.ids[position]))
 
-    for at in sorted(position[kept:].tolist(), key=key):
-        order.insert(bisect.bisect_left(order, key(at), key=key), at)
+    for position in sorted((at + np.arange(len(at))).tolist(), key=key):
+        order.insert(bisect.bisect_left(order, key(position), key=key), position)
     return np.array(order, dtype=np.int64)
 
 

@@ -76,7 +76,7 @@ def test_counts_facets_and_order_are_the_databases(seed_catalogue, query, checke
 
 def _same(snapshot, fresh):
     assert snapshot.ids.tolist() == fresh.ids.tolist()
-    assert snapshot.titles == fresh.titles
+    assert snapshot.titles.tolist() == fresh.titles.tolist()
     for name in fresh.columns:
         decode = (
             (lambda s, n: [s.labels[n][c] for c in s.columns[n]])
