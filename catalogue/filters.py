@@ -127,6 +127,14 @@ class CaseFilterBase(django_filters.FilterSet):
         """(ids, ranks) of the cases that match the search, ranked if sorted by relevance."""
         return search.matches(self.query, ranked=self.sort_order == "relevance")
 
+    def sharing_search(self, other):
+        """Take another filterset's snapshot, and its full-text matches when the search is the
+        same: an empty list's suggestions differ from it by one filter, not by the search."""
+        self.__dict__["snapshot"] = other.snapshot
+        if self.query == other.query and "_matches" in other.__dict__:
+            self.__dict__["_matches"] = other._matches
+        return self
+
     def matching(self, excluded=None):
         """The snapshot's cases that every valid parameter keeps except `excluded` (as
         filter_except, for facet counts), as a bool array."""

@@ -76,7 +76,7 @@ def case_list(request):
             ),
             "facets": facets,
             "chips": chosen,
-            "suggestions": [] if page.paginator.count else loosening(chosen),
+            "suggestions": [] if page.paginator.count else loosening(chosen, filterset),
             "notices": notices,
             "sorts": SORT_LABELS,
             "sort_label": SORT_LABELS[filterset.sort_order],
@@ -92,12 +92,13 @@ def page_cases(filterset, start, stop):
     return [cases[i] for i in ids if i in cases]
 
 
-def loosening(chosen, limit=5):
-    """For an empty result: how many cases removing each chosen filter would give."""
+def loosening(chosen, filterset, limit=5):
+    """For an empty result: how many cases removing each chosen filter would give (the search
+    is not run again)."""
     suggestions = []
     for chip in chosen[:limit]:
         without = CaseFilter(QueryDict(chip.remove_query), queryset=Case.objects.published())
-        count = match_count(without)
+        count = match_count(without.sharing_search(filterset))
         if count:
             suggestions.append((chip, count))
     return suggestions

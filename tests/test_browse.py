@@ -202,6 +202,23 @@ def test_empty_result_suggests_what_to_loosen(client, catalogue):
     assert "Remove “Country: Brazil”" in body or "Remove “Phase: Co-assessment”" in body
 
 
+def test_an_empty_search_suggests_loosening_without_searching_again(client, catalogue):
+    """Each suggestion's count is the database's, and the search runs once for the page, not
+    once more per suggestion."""
+    from django.http import QueryDict
+
+    url = "/cases/?q=care&country=BR&phase=co-assess&type=collective"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.context["page"].paginator.count == 0
+    full_text = [q for q in queries.captured_queries if " MATCH " in q["sql"] or "@@" in q["sql"]]
+    assert len(full_text) == 1
+    assert response.context["suggestions"]
+    for chip, count in response.context["suggestions"]:
+        params = QueryDict(chip.remove_query)
+        assert count == CaseFilter(params, queryset=Case.objects.published()).qs.count()
+
+
 def test_search_ranks_title_matches_first(client, make_case):
     make_case(
         slug="mentions",
