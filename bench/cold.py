@@ -80,18 +80,6 @@ TARGETS = {
 }
 GROWTH = 2  # cold p95 at the largest size ≤ GROWTH times that at the smallest
 MAX_MS = 1000  # no request in the whole run over this
-FILTERS = [
-    "phase",
-    "planning",
-    "delivery",
-    "type",
-    "evidence_min",
-    "area",
-    "producer",
-    "country",
-    "year_from",
-    "year_to",
-]
 SORTS = ["newest", "title", "evidence"]
 # The warm-up's filters, which the measured URLs never use.
 WARM_FILTERS = [
@@ -116,7 +104,7 @@ class Streams:
     def __init__(self, size, per_kind):
         from django.db.models import Max, Min
 
-        from catalogue.dimensions import BY_PARAM
+        from catalogue.dimensions import DIMENSIONS, FACETED
         from catalogue.management.commands import seed_synthetic as synthetic
         from catalogue.models import Case
 
@@ -124,17 +112,10 @@ class Streams:
         self.size, self.per_kind, self.seen = size, per_kind, set()
         self.total = published.count()
         self.prefix = synthetic.PREFIX
+        # Every filter but the search (catalogue/dimensions.py), in the order of the form.
+        self.params = [d.param for d in DIMENSIONS if d.param != "q"]
         self.values = {
-            param: [value for value, _, _ in BY_PARAM[param].options()]
-            for param in (
-                "phase",
-                "planning",
-                "delivery",
-                "type",
-                "evidence_min",
-                "area",
-                "producer",
-            )
+            d.param: [value for value, _, _ in d.options()] for d in FACETED if d.param != "country"
         }
         countries = published.order_by("country").values_list("country", flat=True)
         self.values["country"] = [c for c in countries.distinct() if c]
@@ -167,7 +148,7 @@ class Streams:
     def filters(self, rng, count):
         """`count` distinct filters with real values (a repeatable one sometimes twice)."""
         pairs = []
-        for param in rng.sample(FILTERS, count):
+        for param in rng.sample(self.params, count):
             values = self.values[param]
             if param in ("phase", "area", "producer") and rng.random() < 0.25:
                 pairs += [(param, value) for value in rng.sample(values, 2)]
@@ -177,7 +158,7 @@ class Streams:
         if len(years) == 2 and int(years["year_from"]) > int(years["year_to"]):
             pairs = [p for p in pairs if p[0] not in years]
             pairs += [("year_from", years["year_to"]), ("year_to", years["year_from"])]
-        return sorted(pairs, key=lambda p: (FILTERS.index(p[0]), p[1]))
+        return sorted(pairs, key=lambda p: (self.params.index(p[0]), p[1]))
 
     def query(self, rng):
         """One or two words (or a two-word phrase) to search for."""
@@ -588,6 +569,7 @@ def summarise(run):
         "cases": run["cases"],
         "seconds": run["seconds"],
         "edits_undone": run["edits_undone"],
+        "index_read_ms": run["index_read_ms"],
         "kinds": kinds,
         "max_ms": slowest["ms"],
         "max_url": slowest["url"],
