@@ -1,5 +1,7 @@
 """The case list's dimensions, declared once: each filter parameter with its labels, its values and
-how it narrows and counts the cases.
+how it narrows the cases: in the database (`make_filter`, for the exports) and over the facet
+index (`mask`, for the list, its counts and the API), and how it counts there (`tally`). The two
+must agree; tests/test_facet_index.py checks that they do.
 
 The FilterSet (filters.py), the facet counts and chips (facets.py), the API documentation and the
 codebook (opendata.py), the guide (views.py) and the benchmark's in-memory page

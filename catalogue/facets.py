@@ -16,22 +16,6 @@ from django.urls import reverse
 from catalogue.dimensions import DIMENSIONS, FACETED
 
 
-def _normal(value):
-    if hasattr(value, "__iter__") and not isinstance(value, str):
-        return sorted(str(getattr(item, "slug", item)) for item in value)
-    return str(value)
-
-
-def filter_params(filterset):
-    """The filterset's valid parameters in a normal form, as a cache key."""
-    filterset.is_valid()
-    return sorted(
-        (name, _normal(filterset.form.cleaned_data.get(name)))
-        for name in filterset.filters
-        if name != "sort" and filterset.is_valid_field(name)
-    )
-
-
 def match_count(filterset):
     """How many cases the parameters give."""
     return filterset.count()

@@ -87,16 +87,6 @@ class CaseFilterBase(django_filters.FilterSet):
             queryset = self.filters["sort"].filter(queryset, None)
         return queryset
 
-    def filter_except(self, excluded):
-        """The cases with every valid parameter applied except `excluded` and the sort order
-        (for facet counts)."""
-        queryset = self.queryset.all()
-        for name, value in self.form.cleaned_data.items():
-            if name in (excluded, "sort") or name in self.form.errors or value in (None, "", []):
-                continue
-            queryset = self.filters[name].filter(queryset, value)
-        return queryset
-
     # The list in memory (facetindex.py): the same parameters over the facet index snapshot.
 
     @cached_property
@@ -136,8 +126,8 @@ class CaseFilterBase(django_filters.FilterSet):
         return self
 
     def matching(self, excluded=None):
-        """The snapshot's cases that every valid parameter keeps except `excluded` (as
-        filter_except, for facet counts), as a bool array."""
+        """The snapshot's cases that every valid parameter keeps, except `excluded` (for facet
+        counts), as a bool array."""
         result = self.snapshot.everything()
         for name, mask in self._masks.items():
             if name != excluded:

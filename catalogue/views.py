@@ -1,8 +1,8 @@
 """The public pages: home, the case list, case pages, the matrix explorer and the guide.
 
-Each view reads through CaseQuerySet (models.py), the FilterSet (filters.py) and the facet helpers
-(facets.py); counts and lists that every visitor sees are cached until the catalogue changes
-(cache.py).
+Each view reads through CaseQuerySet (models.py), the FilterSet (filters.py), the facet helpers
+(facets.py) and the facet index (facetindex.py), which gives every count and the list's order; case
+pages and the matrix's and guide's examples are cached until the catalogue changes (cache.py).
 """
 
 from django.conf import settings
