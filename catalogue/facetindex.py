@@ -49,6 +49,7 @@ class Snapshot:
     published: np.ndarray  # publication times (seconds since 1970; 0 if not known)
     titles: np.ndarray  # of str
     database: str = ""  # the database it was read from
+    term_slugs: dict = dataclasses.field(default_factory=dict, repr=False)  # {param: {id: slug}}
     newest: np.ndarray = dataclasses.field(init=False, repr=False)  # positions, newest first
     _by_title: np.ndarray | None = dataclasses.field(default=None, repr=False)
 
@@ -215,9 +216,9 @@ def numbers(joined, dtype):
     return np.fromstring(joined, dtype=dtype, sep=",")
 
 
-def _read(case_ids=None):
+def _read(case_ids=None, term_slugs=None):
     """The published cases (all of them, or those among `case_ids`): their fields, publication
-    time and terms, one query for the cases and two for each kind of term."""
+    time and terms (as `term_slugs`, {param: {term id: slug}}, or else read too)."""
     from catalogue.models import Case
 
     quote = connection.ops.quote_name
@@ -245,7 +246,10 @@ def _read(case_ids=None):
     links = {}
     for param, relation in RELATIONS.items():
         field = getattr(Case, relation).field
-        slugs = dict(field.related_model.objects.values_list("id", "slug"))
+        if term_slugs is None:
+            slugs = dict(field.related_model.objects.values_list("id", "slug"))
+        else:
+            slugs = term_slugs[param]
         links[param] = (slugs, _pairs(field, case_ids))
     return values, links
 
@@ -323,6 +327,7 @@ def build(version):
     ids, published, columns, titles = _arrays(values, labels)
     terms = _matrices(ids, links, {})
     snapshot = Snapshot(version, ids, columns, labels, terms, published, titles, _database())
+    snapshot.term_slugs = {param: slugs for param, (slugs, _) in links.items()}
     if _titles_by_code_point():
         snapshot.by_title()  # now, rather than in the first request sorted by title
     return snapshot
@@ -335,7 +340,9 @@ def refresh(snapshot, version, changed):
     changed = sorted(changed)
     if not changed:
         return dataclasses.replace(snapshot, version=version)
-    values, links = _read(changed)
+    # A term saved or deleted changes the version without naming cases, so the snapshot is then
+    # read whole: until then its terms are the ones it was read with.
+    values, links = _read(changed, snapshot.term_slugs)
     labels = {name: list(known) for name, known in snapshot.labels.items()}
     new_ids, new_published, new_columns, new_titles = _arrays(values, labels)
     names = {param: list(slugs) for param, (slugs, _) in snapshot.terms.items()}
@@ -363,6 +370,7 @@ def refresh(snapshot, version, changed):
         merged(snapshot.published, new_published),
         merged(snapshot.titles, new_titles),
         snapshot.database,
+        snapshot.term_slugs,
     )
     if snapshot._by_title is not None and _titles_by_code_point():
         updated._by_title = _merged_title_order(snapshot, updated, keep, at)
