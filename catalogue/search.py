@@ -22,6 +22,10 @@ MAX_QUERY_LENGTH = 200
 FTS_TABLE = "catalogue_case_fts"
 # bm25 weights for title, summary and body, as on PostgreSQL: title above summary above the rest.
 SQLITE_RANK = f"-bm25({FTS_TABLE}, 10.0, 4.0, 1.0)"
+# The rank to 15 significant digits, as SQLite writes a number as text: the database's order and
+# the case list's (matches(), which reads ranks as text) compare the same values. Ranks that
+# differ only further down are equal here, and ordered by title.
+SQLITE_RANKED = f"CAST(CAST({SQLITE_RANK} AS TEXT) AS REAL)"
 RANK_TABLE = "catalogue_search_rank"  # temporary, per connection: the matches of this request
 HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
 # PostgreSQL's English stop words (Snowball's list), which its search leaves out. SQLite leaves them
@@ -126,10 +130,9 @@ def matches(q, ranked=False):
         if not fts_query:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         # bm25() only works on the match's own rows, so it is computed in a subquery that LIMIT
-        # keeps apart; seventeen digits keep each rank exactly as the database compares it.
-        rank = (
-            f"printf('%%.17g', {SQLITE_RANK})" if ranked else "0"
-        )  # %% as the query has parameters
+        # keeps apart. The joined text gives each rank to 15 significant digits, as SQLITE_RANKED
+        # orders by them in the database.
+        rank = SQLITE_RANK if ranked else "0"
         found = (
             f"(SELECT rowid AS id, {rank} AS rank FROM {FTS_TABLE} "
             f"WHERE {FTS_TABLE} MATCH %s LIMIT -1)"
@@ -178,7 +181,7 @@ def _rank_matches(connection, fts_query):
         )
         cursor.execute(f"DELETE FROM {RANK_TABLE}")
         cursor.execute(
-            f"INSERT INTO {RANK_TABLE} SELECT rowid, {SQLITE_RANK} FROM {FTS_TABLE} "
+            f"INSERT INTO {RANK_TABLE} SELECT rowid, {SQLITE_RANKED} FROM {FTS_TABLE} "
             f"WHERE {FTS_TABLE} MATCH %s",
             [fts_query],
         )
