@@ -24,7 +24,7 @@ import logging
 import threading
 
 import numpy as np
-from django.db import DatabaseError, connection
+from django.db import connection
 
 from catalogue import vocabulary as v
 from catalogue.cache import catalogue_version, changes_between
@@ -437,7 +437,7 @@ def warm():
     connection, so a server that forks workers after loading the application does not share it."""
     try:
         current()
-    except DatabaseError:
+    except Exception:  # the database or the cache not ready: the worker must still start
         logger.warning("The facet index could not be read at start; it will be at first use.")
     finally:
         connection.close()
