@@ -16,11 +16,6 @@ from django.urls import reverse
 from catalogue.dimensions import DIMENSIONS, FACETED
 
 
-def match_count(filterset):
-    """How many cases the parameters give."""
-    return filterset.count()
-
-
 def chosen(filterset, dimension):
     """The dimension's valid chosen values, as a set of option values."""
     if not filterset.is_valid_field(dimension.param):

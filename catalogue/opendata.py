@@ -24,7 +24,6 @@ from django.views.decorators.http import require_safe
 from catalogue import vocabulary as v
 from catalogue.cache import catalogue_version
 from catalogue.dimensions import DIMENSIONS
-from catalogue.facets import match_count
 from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.interchange import case_document
 from catalogue.models import Case, CoProducer, ServiceArea
@@ -77,7 +76,7 @@ def _csv_chunks(filterset, notices):
 
 
 def _json_chunks(filterset, notices):
-    head = {"count": match_count(filterset), "licence": LICENCE, "notices": notices}
+    head = {"count": filterset.count(), "licence": LICENCE, "notices": notices}
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "results": ['
     for index, doc in enumerate(_documents(filterset.qs)):
         yield ("," if index else "") + json.dumps(doc, ensure_ascii=False)
@@ -172,13 +171,12 @@ def api_cases(request):
     except ValueError as error:
         return _api_error(400, str(error))
     filterset, notices = _filterset(request)
-    count = match_count(filterset)
+    count = filterset.count()
     last = max(1, -(-count // size))
     if page > last:
         return _api_error(404, f"There is no page {page}: the last page is {last}.")
     start = (page - 1) * size
-    ids = filterset.page_ids(start, start + size)
-    cases = Case.objects.filter(id__in=ids).for_page().in_bulk()
+    cases = Case.objects.for_page().in_order(filterset.page_ids(start, start + size))
 
     def link(number):
         params = request.GET.copy()
@@ -193,7 +191,7 @@ def api_cases(request):
                 "previous": link(page - 1) if page > 1 else None,
                 "notices": notices,
                 "licence": LICENCE,
-                "results": [api_document(request, cases[i]) for i in ids if i in cases],
+                "results": [api_document(request, case) for case in cases],
             },
             json_dumps_params={"ensure_ascii": False},
         )

@@ -14,7 +14,7 @@ from catalogue import facetindex, search
 from catalogue import vocabulary as v
 from catalogue.cache import cached
 from catalogue.dimensions import BY_PARAM
-from catalogue.facets import chips, facet_counts, match_count
+from catalogue.facets import chips, facet_counts
 from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.models import Case
 
@@ -34,23 +34,23 @@ def matrix_context(counts=None):
     }
 
 
-def whole_catalogue(param):
+def whole_catalogue(snapshot, param):
     """{option: number of published cases} for one dimension, from the facet index."""
-    snapshot = facetindex.current()
     return BY_PARAM[param].tally(snapshot, snapshot.everything())
 
 
 def home(request):
     """What co-production is, the matrix with live counts, and the newest cases."""
     published = Case.objects.published()
-    counts = whole_catalogue("phase")
+    snapshot = facetindex.current()
+    counts = whole_catalogue(snapshot, "phase")
     return render(
         request,
         "catalogue/home.html",
         {
             "newest": published.for_listing().newest()[:6],
             "phases": [(phase, counts.get(phase.value, 0)) for phase in v.Phase],
-            **matrix_context(facetindex.current().cell_counts()),
+            **matrix_context(snapshot.cell_counts()),
         },
     )
 
@@ -59,7 +59,7 @@ def case_list(request):
     """Published cases, filtered on every dimension at once, searched, sorted and paginated."""
     filterset = CaseFilter(request.GET, queryset=Case.objects.published())
     notices = filterset.error_messages()
-    page = paginate(request, filterset.qs, notices, count=match_count(filterset))
+    page = paginate(request, filterset.qs, notices, count=filterset.count())
     page.object_list = page_cases(filterset, page.start_index() - 1, page.end_index())
     if filterset.searching:
         page.object_list = search.add_headlines(page.object_list, filterset.query)
@@ -87,9 +87,7 @@ def case_list(request):
 def page_cases(filterset, start, stop):
     """The cases at [start:stop] of the list: which ids, from the facet index; the cases, by
     primary key."""
-    ids = filterset.page_ids(max(start, 0), stop)
-    cases = Case.objects.filter(id__in=ids).for_listing().in_bulk()
-    return [cases[i] for i in ids if i in cases]
+    return Case.objects.for_listing().in_order(filterset.page_ids(max(start, 0), stop))
 
 
 def loosening(chosen, filterset, limit=5):
@@ -98,7 +96,7 @@ def loosening(chosen, filterset, limit=5):
     suggestions = []
     for chip in chosen[:limit]:
         without = CaseFilter(QueryDict(chip.remove_query), queryset=Case.objects.published())
-        count = match_count(without.sharing_search(filterset))
+        count = without.sharing_search(filterset).count()
         if count:
             suggestions.append((chip, count))
     return suggestions
@@ -145,9 +143,7 @@ def case_detail(request, slug):
 
 def related_cases(case):
     """Cases like this one (facetindex.Snapshot.related says which), with their phases."""
-    ids = facetindex.current().related(case.pk)
-    cases = Case.objects.filter(id__in=ids).prefetch_related("phases").in_bulk()
-    return [cases[i] for i in ids if i in cases]
+    return Case.objects.prefetch_related("phases").in_order(facetindex.current().related(case.pk))
 
 
 def catalogue_citation(request, case):
@@ -189,7 +185,8 @@ def matrix(request):
 def guide(request):
     """Every term of the classification in plain words, with examples from the catalogue."""
     published = Case.objects.published()
-    counts = whole_catalogue("phase")
+    snapshot = facetindex.current()
+    counts = whole_catalogue(snapshot, "phase")
     examples = {
         phase.value: cached(
             "phase-examples",
@@ -200,8 +197,8 @@ def guide(request):
         )
         for phase in v.Phase
     }
-    level_counts = facetindex.current().level_counts()
-    type_counts = whole_catalogue("type")
+    level_counts = snapshot.level_counts()
+    type_counts = whole_catalogue(snapshot, "type")
     return render(
         request,
         "catalogue/guide.html",
