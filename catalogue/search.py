@@ -203,7 +203,8 @@ def add_headlines(cases, q):
     if connection.vendor == "postgresql":
         texts = _postgres_headlines(type(cases[0])._default_manager, [c.id for c in cases], q)
     else:
-        texts = {c.id: _python_headline(f"{c.summary} {c.description}", terms(q)) for c in cases}
+        words = [w for w in terms(q) if w not in STOP_WORDS]  # as the search itself
+        texts = {c.id: _python_headline(f"{c.summary} {c.description}", words) for c in cases}
     for case in cases:
         text = texts.get(case.id)
         if text and HIGHLIGHT_START in text:
