@@ -11,12 +11,13 @@ the admin. Claiming a message is one conditional UPDATE, so two senders never se
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import close_old_connections, transaction
+from django.db import OperationalError, close_old_connections, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -28,7 +29,9 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6  # about an hour of tries: 1, 2, 4, 8, 16 minutes apart
 STALE = timedelta(minutes=10)
 KEEP_SENT_DAYS = 90  # a message "being sent" this long ago was interrupted
+LOCKED_TRIES = 5  # a background sender that finds the database locked waits 0.1, 0.2, 0.4... s
 Status = Notification.Status
+_sending = threading.Lock()  # one background sender at a time in a process
 
 
 def queue(template, context, recipients, *, case=None):
@@ -61,10 +64,21 @@ def dispatch():
 
 
 def _send_in_background():
-    try:
-        send_due()
-    finally:
-        close_old_connections()
+    """Send what is due, one sender at a time. A database that stays locked (SQLite, while another
+    connection writes) is tried again a few times; after that the scheduler's run takes over."""
+    with _sending:
+        try:
+            for attempt in range(LOCKED_TRIES):
+                try:
+                    send_due()
+                    return
+                except OperationalError as error:
+                    if attempt == LOCKED_TRIES - 1:
+                        logger.warning("Left queued mail to the scheduler: %s", error)
+                        return
+                    time.sleep(0.1 * 2**attempt)
+        finally:
+            close_old_connections()
 
 
 def send_due(limit=100):

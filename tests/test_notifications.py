@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -76,6 +77,32 @@ def test_a_message_another_sender_holds_is_not_sent_twice(db):
         next_attempt_at=timezone.now() - notifications.STALE - timedelta(seconds=1)
     )
     assert notifications.send_due() == 1 and len(mail.outbox) == 1
+
+
+def test_a_background_sender_that_finds_the_database_locked_tries_again(db, monkeypatch):
+    Notification.objects.create(recipients=["a@b.example"], subject="S", body="B")
+    send_due, calls = notifications.send_due, []
+
+    def locked_at_first():
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("database table is locked: catalogue_notification")
+        return send_due()
+
+    monkeypatch.setattr(notifications, "send_due", locked_at_first)
+    monkeypatch.setattr(notifications, "close_old_connections", lambda: None)
+    monkeypatch.setattr("catalogue.notifications.time.sleep", lambda seconds: None)
+    notifications._send_in_background()
+    assert len(calls) == 3 and len(mail.outbox) == 1
+    assert Notification.objects.get().status == "sent"
+    # A database that stays locked leaves the message queued for the scheduler, raising nothing.
+    Notification.objects.create(recipients=["c@d.example"], subject="S", body="B")
+    calls.clear()
+    monkeypatch.setattr(
+        notifications, "send_due", lambda: (_ for _ in ()).throw(OperationalError("locked"))
+    )
+    notifications._send_in_background()
+    assert Notification.objects.filter(status="queued").count() == 1
 
 
 def test_the_acknowledgement_repeats_nothing_the_sender_wrote(
