@@ -1,7 +1,8 @@
 """The facet index: the published cases' classification, held in memory by each process, so that
 the case list's count, every facet count and the order of its pages (and the home page's counts
 and a case page's related cases) cost no database work beyond the full-text match and one query
-for the cases shown.
+for the cases shown. The cases shown take their phases, service areas and co-producers from it
+too (`with_terms`).
 
 A snapshot holds, per published case, the fields the filters read (as numpy arrays: codes for
 text fields, numbers for the rest), the title, and one yes/no column per term of each repeatable
@@ -25,6 +26,7 @@ import threading
 
 import numpy as np
 from django.db import connection
+from django.db.models import prefetch_related_objects
 
 from catalogue import vocabulary as v
 from catalogue.cache import catalogue_version, changes_between
@@ -50,6 +52,7 @@ class Snapshot:
     titles: np.ndarray  # of str
     database: str = ""  # the database it was read from
     term_slugs: dict = dataclasses.field(default_factory=dict, repr=False)  # {param: {id: slug}}
+    term_objects: dict = dataclasses.field(default_factory=dict, repr=False)  # {param: [term]}
     newest: np.ndarray = dataclasses.field(init=False, repr=False)  # positions, newest first
     _by_title: np.ndarray | None = dataclasses.field(default=None, repr=False)
 
@@ -182,6 +185,32 @@ class Snapshot:
                     picked.append(case)
         return picked[:limit]
 
+    def with_terms(self, cases):
+        """The cases, each given its phases, service areas and co-producers from the snapshot, as
+        `prefetch_related` would give them (in the model's order), so that reading them costs no
+        query. Cases the snapshot does not hold (unpublished) read them from the database."""
+        where, found = self.locate([case.pk for case in cases])
+        columns = {}  # param: (the matrix's columns in the model's order, their terms)
+        for param, (slugs, _) in self.terms.items():
+            column = {slug: at for at, slug in enumerate(slugs)}
+            kept = [t for t in self.term_objects[param] if t.slug in column]
+            columns[param] = (np.array([column[t.slug] for t in kept], dtype=np.int64), kept)
+        for case, at, held in zip(cases, where.tolist(), found.tolist(), strict=True):
+            if not held:
+                continue
+            cache = case.__dict__.setdefault("_prefetched_objects_cache", {})
+            for param, relation in RELATIONS.items():
+                order, kept = columns[param]
+                queryset = getattr(case, relation).get_queryset()
+                queryset._result_cache = [
+                    kept[i] for i in np.flatnonzero(self.terms[param][1][at, order])
+                ]
+                queryset._prefetch_done = True
+                cache[relation] = queryset
+        missing = [case for case, held in zip(cases, found.tolist(), strict=True) if not held]
+        prefetch_related_objects(missing, *RELATIONS.values())
+        return cases
+
     def page(self, mask, order, start, stop):
         """The ids of the masked cases at [start:stop] in the given order of positions. The
         order is read in growing slices until the page is full: the first pages of a broad
@@ -218,7 +247,8 @@ def numbers(joined, dtype):
 
 def _read(case_ids=None, term_slugs=None):
     """The published cases (all of them, or those among `case_ids`): their fields, publication
-    time and terms (as `term_slugs`, {param: {term id: slug}}, or else read too)."""
+    time and links to terms; the terms themselves as `term_slugs` gives them ({param: {term id:
+    slug}}), or else read too (their objects, in the model's order)."""
     from catalogue.models import Case
 
     quote = connection.ops.quote_name
@@ -247,10 +277,11 @@ def _read(case_ids=None, term_slugs=None):
     for param, relation in RELATIONS.items():
         field = getattr(Case, relation).field
         if term_slugs is None:
-            slugs = dict(field.related_model.objects.values_list("id", "slug"))
+            objects = list(field.related_model.objects.all())
+            slugs = {term.id: term.slug for term in objects}
         else:
-            slugs = term_slugs[param]
-        links[param] = (slugs, _pairs(field, case_ids))
+            objects, slugs = None, term_slugs[param]
+        links[param] = (slugs, _pairs(field, case_ids), objects)
     return values, links
 
 
@@ -302,7 +333,7 @@ def _matrices(ids, links, names):
     """For each relation, a bool matrix (case x slug) over the case ids, slugs kept in `names`
     (extended with new slugs). Links of cases not among `ids` are left out."""
     terms = {}
-    for param, (slugs_by_id, pairs) in links.items():
+    for param, (slugs_by_id, pairs, _) in links.items():
         slugs = names.setdefault(param, [])
         slugs.extend(sorted(set(slugs_by_id.values()) - set(slugs)))
         # term id -> column of the matrix (-1: a term no longer there)
@@ -327,7 +358,8 @@ def build(version):
     ids, published, columns, titles = _arrays(values, labels)
     terms = _matrices(ids, links, {})
     snapshot = Snapshot(version, ids, columns, labels, terms, published, titles, _database())
-    snapshot.term_slugs = {param: slugs for param, (slugs, _) in links.items()}
+    snapshot.term_slugs = {param: slugs for param, (slugs, _, _) in links.items()}
+    snapshot.term_objects = {param: objects for param, (_, _, objects) in links.items()}
     if _titles_by_code_point():
         snapshot.by_title()  # now, rather than in the first request sorted by title
     return snapshot
@@ -349,9 +381,7 @@ def refresh(snapshot, version, changed):
     new_terms = _matrices(new_ids, links, names)
     keep = ~np.isin(snapshot.ids, np.array(changed, dtype=np.int64))
     at = np.searchsorted(snapshot.ids[keep], new_ids)  # where each row read again goes
-
-    def merged(old, new):
-        return np.insert(old[keep], at, new, axis=0)
+    merged = _splicer(keep, at)
 
     columns = {name: merged(snapshot.columns[name], new_columns[name]) for name in FIELDS + YEARS}
     terms = {}
@@ -371,27 +401,55 @@ def refresh(snapshot, version, changed):
         merged(snapshot.titles, new_titles),
         snapshot.database,
         snapshot.term_slugs,
+        snapshot.term_objects,
     )
     if snapshot._by_title is not None and _titles_by_code_point():
         updated._by_title = _merged_title_order(snapshot, updated, keep, at)
     return updated
 
 
+def _splicer(keep, at):
+    """A function giving, for an old column and the new rows of the cases read again, the new
+    column: the old rows where `keep`, with new row j put before the kept row at[j]. It copies
+    the runs of rows between changes as they are (a few slices, not a gather of every row)."""
+    kept = np.flatnonzero(keep)
+    events = [(int(r), 1, 0) for r in np.flatnonzero(~keep)]  # rows left out
+    events += [(int(kept[a]) if a < len(kept) else len(keep), 0, j) for j, a in enumerate(at)]
+    events.sort()
+
+    def splice(old, new):
+        pieces, cursor = [], 0
+        for position, removed, j in events:
+            pieces.append(old[cursor:position])
+            if removed:
+                cursor = position + 1
+            else:
+                pieces.append(new[j : j + 1])
+                cursor = position
+        pieces.append(old[cursor:])
+        return np.concatenate(pieces, axis=0)
+
+    return splice
+
+
 def _merged_title_order(old, new, keep, at):
     """The new snapshot's title order from the old one's: the kept cases in their old order, and
     each case read again put in its place by a binary search on titles, not a sort of them all."""
-    kept = np.arange(int(keep.sum()))
-    old_to_new = np.full(len(old), -1, dtype=np.int64)
-    old_to_new[keep] = kept + np.searchsorted(at, kept, side="right")
-    order = old_to_new[old.by_title()]
-    order = order[order >= 0].tolist()
+    order = old.by_title()
+    order = order[keep[order]]  # kept rows, in title order, by their old position
+    # Their new positions: each moves down by the rows left out before it, up by those put in.
+    left_out = np.flatnonzero(~keep)
+    put_in = at + np.arange(len(at))  # the new positions of the rows read again
+    kept_index = order - np.searchsorted(left_out, order)  # index among the kept rows
+    order = kept_index + np.searchsorted(at, kept_index, side="right")
 
     def key(position):
         return (new.titles[position], int(new.ids[position]))
 
-    for position in sorted((at + np.arange(len(at))).tolist(), key=key):
-        order.insert(bisect.bisect_left(order, key(position), key=key), position)
-    return np.array(order, dtype=np.int64)
+    for position in sorted(put_in.tolist(), key=key):
+        where = bisect.bisect_left(order, key(position), key=key)
+        order = np.insert(order, where, position)
+    return order
 
 
 _lock = threading.Lock()

@@ -29,7 +29,8 @@ def facet_counts(filterset):
     for dimension in FACETED:
         matching = filterset.matching(None if dimension.repeatable else dimension.param)
         counts = dimension.tally(filterset.snapshot, matching)
-        facets.append(dimension.facet(counts, chosen(filterset, dimension)))
+        terms = filterset.snapshot.term_objects.get(dimension.param)
+        facets.append(dimension.facet(counts, chosen(filterset, dimension), terms))
     return facets
 
 

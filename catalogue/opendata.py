@@ -29,6 +29,7 @@ from catalogue.interchange import case_document
 from catalogue.models import Case, CoProducer, ServiceArea
 from catalogue.tabular import COLUMN_NAMES, COLUMNS, row_from_document
 from catalogue.text import clean_text, clean_tree
+from catalogue.views import published_case
 
 LICENCE = {
     "name": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
@@ -176,7 +177,8 @@ def api_cases(request):
     if page > last:
         return _api_error(404, f"There is no page {page}: the last page is {last}.")
     start = (page - 1) * size
-    cases = Case.objects.for_page().in_order(filterset.page_ids(start, start + size))
+    ids = filterset.page_ids(start, start + size)
+    cases = filterset.snapshot.with_terms(Case.objects.with_details().in_order(ids))
 
     def link(number):
         params = request.GET.copy()
@@ -201,7 +203,7 @@ def api_cases(request):
 @require_safe
 def api_case(request, slug):
     """GET /api/cases/<slug>/: one published case."""
-    case = Case.objects.published().for_page().filter(slug=slug).first()
+    case = published_case(slug)
     if case is None:
         return _api_error(404, "No published case has this slug.")
     return _open(

@@ -41,14 +41,14 @@ def whole_catalogue(snapshot, param):
 
 def home(request):
     """What co-production is, the matrix with live counts, and the newest cases."""
-    published = Case.objects.published()
     snapshot = facetindex.current()
     counts = whole_catalogue(snapshot, "phase")
+    newest = snapshot.page(snapshot.everything(), snapshot.newest, 0, 6)
     return render(
         request,
         "catalogue/home.html",
         {
-            "newest": published.for_listing().newest()[:6],
+            "newest": snapshot.with_terms(Case.objects.in_order(newest)),
             "phases": [(phase, counts.get(phase.value, 0)) for phase in v.Phase],
             **matrix_context(snapshot.cell_counts()),
         },
@@ -85,9 +85,10 @@ def case_list(request):
 
 
 def page_cases(filterset, start, stop):
-    """The cases at [start:stop] of the list: which ids, from the facet index; the cases, by
-    primary key."""
-    return Case.objects.for_listing().in_order(filterset.page_ids(max(start, 0), stop))
+    """The cases at [start:stop] of the list: which ids, and their terms, from the facet index;
+    the cases, by primary key."""
+    ids = filterset.page_ids(max(start, 0), stop)
+    return filterset.snapshot.with_terms(Case.objects.in_order(ids))
 
 
 def loosening(chosen, filterset, limit=5):
@@ -122,9 +123,7 @@ def paginate(request, queryset, notices, count):
 
 def case_detail(request, slug):
     """One published case; anything unpublished is 404."""
-    case = cached(
-        "case", slug, lambda: Case.objects.published().for_page().filter(slug=slug).first()
-    )
+    case = cached("case", slug, lambda: published_case(slug))
     if case is None:
         raise Http404("No published case has this address")
     related = cached("related", slug, lambda: related_cases(case))
@@ -141,9 +140,17 @@ def case_detail(request, slug):
     )
 
 
+def published_case(slug):
+    """The published case at this address, with all a case page shows (its terms from the facet
+    index), or None."""
+    case = Case.objects.published().with_details().filter(slug=slug).first()
+    return facetindex.current().with_terms([case])[0] if case else None
+
+
 def related_cases(case):
-    """Cases like this one (facetindex.Snapshot.related says which), with their phases."""
-    return Case.objects.prefetch_related("phases").in_order(facetindex.current().related(case.pk))
+    """Cases like this one (facetindex.Snapshot.related says which), with their terms."""
+    snapshot = facetindex.current()
+    return snapshot.with_terms(Case.objects.in_order(snapshot.related(case.pk)))
 
 
 def catalogue_citation(request, case):

@@ -309,13 +309,14 @@ def _query_count(client, url):
     return len(queries)
 
 
-# The page's cases with their phases and areas, and the area and co-producer terms: the counts
-# and which cases are on the page come from the facet index, with no query.
-LIST_QUERIES = 5
+# The page's cases: the counts, which cases are on the page, their terms and the facets' terms
+# come from the facet index, with no query.
+LIST_QUERIES = 1
 # The full-text match with its ranks and, on PostgreSQL, highlighted snippets for the page.
-SEARCH_QUERIES = 7 if connection.vendor == "postgresql" else 6
-# The case with what it is related to (six), and the cases like it (facetindex) with their phases.
-CASE_QUERIES = 9
+SEARCH_QUERIES = 3 if connection.vendor == "postgresql" else 2
+# The case with its activities, outcomes and sources, and the cases like it (their terms, and
+# which they are, from the facet index).
+CASE_QUERIES = 5
 # After a change, the first request reads the changed cases again: their fields, their titles,
 # and their links to three kinds of term.
 REFRESH_QUERIES = 5
