@@ -17,9 +17,10 @@ import numpy as np
 from django.db.models import Count, Q
 from django_countries import countries
 
+from catalogue import facetindex
 from catalogue import vocabulary as v
 from catalogue.facetindex import NO_YEAR
-from catalogue.models import Case, CoProducer, ServiceArea
+from catalogue.models import Case
 
 YEARS = {"min_value": 1800, "max_value": 2100}
 
@@ -127,7 +128,8 @@ class FieldChoice(Dimension):
 
 class Related(Dimension):
     """Terms related to the case: repeatable, each value narrowing the list (phases, service
-    areas, co-producers). A fixed vocabulary gives the terms, or else an editable model.
+    areas, co-producers). A fixed vocabulary gives the terms, or else an editable model (its
+    terms as the facet index read them).
 
     However many values are given, the filter is one subquery (the cases that have all of them,
     grouped and counted on the link table), never a join per value; at most MAX_VALUES are used
@@ -136,18 +138,20 @@ class Related(Dimension):
     repeatable = True
     MAX_VALUES = 10
 
-    def __init__(self, param, relation, label, *, vocabulary=None, model=None, values=""):
+    def __init__(self, param, relation, label, *, vocabulary=None, values=""):
         values = values or (", ".join(vocabulary.values) if vocabulary else "a slug")
         super().__init__(param, label, values=values)
-        self.relation, self.vocabulary, self.model = relation, vocabulary, model
+        self.relation, self.vocabulary = relation, vocabulary
 
     def make_filter(self):
-        common = {"label": self.label, "method": self.having_all}
-        if self.vocabulary:
-            return django_filters.MultipleChoiceFilter(choices=self.vocabulary.choices, **common)
-        return django_filters.ModelMultipleChoiceFilter(
-            queryset=self.model.objects.all(), to_field_name="slug", **common
+        choices = self.vocabulary.choices if self.vocabulary else self.term_choices
+        return django_filters.MultipleChoiceFilter(
+            choices=choices, label=self.label, method=self.having_all
         )
+
+    def term_choices(self):
+        """The editable terms, as the facet index read them: checking a value costs no query."""
+        return [(slug, name) for slug, name, _ in self.options()]
 
     def having_all(self, cases, name, values):
         slugs = self.chosen(values)
@@ -174,7 +178,8 @@ class Related(Dimension):
     def options(self, terms=None):
         if self.vocabulary:
             return self.vocabulary.terms()
-        terms = self.model.objects.all() if terms is None else terms
+        if terms is None:
+            terms = facetindex.current().term_objects[self.param]
         return [(t.slug, t.name, t.description) for t in terms]
 
 
@@ -351,14 +356,12 @@ DIMENSIONS = [
         "area",
         "service_areas",
         "Service area",
-        model=ServiceArea,
         values="a slug from the codebook",
     ),
     Related(
         "producer",
         "co_producers",
         "Co-producers",
-        model=CoProducer,
         values="a slug from the codebook",
     ),
     Country("country", "Country", values="an ISO 3166-1 alpha-2 code, e.g. GB"),
