@@ -312,7 +312,7 @@ class Search(Dimension):
 
         return django_filters.CharFilter(
             label=self.label,
-            method=lambda cases, name, value: cases.search(value),
+            method="search_words",  # filters.CaseFilterBase: the words, widened if need be
             max_length=search.MAX_QUERY_LENGTH * 5,
             help_text="Words to find in titles, summaries, descriptions, places, organisations and outcomes.",
         )

@@ -20,6 +20,7 @@ SORTS = {
     "evidence": ("Strongest evidence first", lambda cases, q: cases.strongest_evidence()),
 }
 SORT_LABELS = {name: label for name, (label, _) in SORTS.items()}
+WIDENED = "No case has all of these words; showing cases with some of them."
 
 
 class SortFilter(django_filters.OrderingFilter):
@@ -35,7 +36,7 @@ class SortFilter(django_filters.OrderingFilter):
 
     def filter(self, qs, value):
         order = self.parent.sort_order
-        return SORTS[order][1](qs, self.parent.query)
+        return SORTS[order][1](qs, self.parent.searched)
 
 
 class CaseFilterBase(django_filters.FilterSet):
@@ -69,17 +70,40 @@ class CaseFilterBase(django_filters.FilterSet):
     def searching(self):
         return bool(self.query)
 
+    @property
+    def searched(self):
+        """The query as searched: the query itself, or, when no published case has all of its
+        words, the query widened to any of them (search.any_of_the_words)."""
+        return self._search[0]
+
+    @property
+    def widened(self):
+        """Whether the search was widened to any of the words."""
+        return self.searching and self.searched != self.query
+
     def is_valid_field(self, name):
         self.errors  # noqa: B018 - runs validation once
         return name in self.form.cleaned_data and name not in self.form.errors
 
     @property
-    def sort_order(self):
+    def sort_choice(self):
+        """The order the visitor chose, or "relevance" (the default: by relevance when searching,
+        newest first otherwise). The form shows this, so that a search typed into it is sorted
+        by relevance unless another order was chosen."""
         chosen = self.form.cleaned_data.get("sort") if self.is_valid_field("sort") else None
-        chosen = chosen[0] if chosen else ""
+        return chosen[0] if chosen else "relevance"
+
+    @property
+    def sort_order(self):
+        """The order the list is in."""
+        chosen = self.sort_choice
         if chosen == "relevance" and not self.searching:
-            chosen = ""
-        return chosen or ("relevance" if self.searching else "newest")
+            return "newest"
+        return chosen
+
+    def search_words(self, cases, name, value):
+        """The search's filter in the database (Search.make_filter): the words as searched."""
+        return cases.search(self.searched)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -113,16 +137,29 @@ class CaseFilterBase(django_filters.FilterSet):
         return masks
 
     @cached_property
+    def _search(self):
+        """(the query as searched, ids, ranks) of the cases that match the search, ranked if
+        sorted by relevance. A search that no published case matches in full is widened to any
+        of its words, when it has several: no dead end."""
+        if not self.searching:
+            return "", np.zeros(0, dtype=np.int64), np.zeros(0)
+        ranked = self.sort_order == "relevance"
+        ids, ranks = search.matches(self.query, ranked=ranked)
+        wider, words = search.any_of_the_words(self.query)
+        if wider and not len(self.snapshot.positions(ids)):
+            return wider, *search.matches_by_words(wider, words, ranked=ranked)
+        return self.query, ids, ranks
+
+    @property
     def _matches(self):
-        """(ids, ranks) of the cases that match the search, ranked if sorted by relevance."""
-        return search.matches(self.query, ranked=self.sort_order == "relevance")
+        return self._search[1:]
 
     def sharing_search(self, other):
         """Take another filterset's snapshot, and its full-text matches when the search is the
         same: an empty list's suggestions differ from it by one filter, not by the search."""
         self.__dict__["snapshot"] = other.snapshot
-        if self.query == other.query and "_matches" in other.__dict__:
-            self.__dict__["_matches"] = other._matches
+        if self.query == other.query and "_search" in other.__dict__:
+            self.__dict__["_search"] = other._search
         return self
 
     def matching(self, excluded=None):

@@ -141,6 +141,31 @@ def matches(q, ranked=False):
     return numbers(ids, np.int64), numbers(ranks, np.float64)
 
 
+MAX_WIDER_WORDS = 8  # a search widened to any of its words uses at most this many
+
+
+def any_of_the_words(q):
+    """(the query widened to any of its words, with its exclusions kept; those words), for when
+    no case has them all; ("", []) if it has fewer than two words to widen to."""
+    words = list(dict.fromkeys(w for w in terms(q) if w not in STOP_WORDS))[:MAX_WIDER_WORDS]
+    if len(words) < 2:
+        return "", []
+    exclusions = [t for t in re.findall(r'"[^"]*"?|\S+', q) if t.startswith("-") and len(t) > 1]
+    # Each alternative carries the exclusions: PostgreSQL binds "-word" to its neighbour only.
+    return " OR ".join(" ".join([word, *exclusions]) for word in words), words
+
+
+def matches_by_words(wider, words, ranked=False):
+    """matches() for a query widened by any_of_the_words(), ranked so that cases with more of
+    the words come first, then by the database's rank (which puts title matches first): the
+    rank is the number of the words a case has, plus its database rank squeezed below 1."""
+    ids, ranks = matches(wider, ranked)
+    if ranked and len(ids):
+        having = sum(np.isin(ids, matches(word)[0]).astype(np.float64) for word in words)
+        ranks = having + np.maximum(ranks, 0) / (1 + np.maximum(ranks, 0))
+    return ids, ranks
+
+
 def with_rank(queryset, q):
     """The queryset annotated with `search_rank` (higher is better), for ordering by relevance."""
     q = clean_query(q)

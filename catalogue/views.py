@@ -15,7 +15,7 @@ from catalogue import vocabulary as v
 from catalogue.cache import cached
 from catalogue.dimensions import BY_PARAM
 from catalogue.facets import chips, facet_counts
-from catalogue.filters import SORT_LABELS, CaseFilter
+from catalogue.filters import SORT_LABELS, WIDENED, CaseFilter
 from catalogue.models import Case
 
 EXAMPLES = 3  # example cases shown for each cell of the matrix and each phase of the guide
@@ -62,7 +62,7 @@ def case_list(request):
     page = paginate(request, filterset.qs, notices, count=filterset.count())
     page.object_list = page_cases(filterset, page.start_index() - 1, page.end_index())
     if filterset.searching:
-        page.object_list = search.add_headlines(page.object_list, filterset.query)
+        page.object_list = search.add_headlines(page.object_list, filterset.searched)
     facets = facet_counts(filterset)
     chosen = chips(facets, filterset)
     return render(
@@ -78,6 +78,7 @@ def case_list(request):
             "chips": chosen,
             "suggestions": [] if page.paginator.count else loosening(chosen, filterset),
             "notices": notices,
+            "search_note": WIDENED if filterset.widened else "",
             "sorts": SORT_LABELS,
             "sort_label": SORT_LABELS[filterset.sort_order],
         },

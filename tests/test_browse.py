@@ -1,5 +1,7 @@
 """Browsing: filters on every dimension, facet counts, chips, search, and bad input."""
 
+import csv
+import io
 from urllib.parse import urlencode
 
 import pytest
@@ -467,3 +469,77 @@ def test_stop_words_are_left_out_of_searches_on_both_databases(client, make_case
     assert slugs(client.get('/cases/?q="garden of the town"')) == ["other"]
     # The words the search left out are not marked as found either.
     assert "<mark>the</mark>" not in client.get("/cases/?q=care of the elderly").text
+
+
+@pytest.fixture
+def shops(make_case):
+    make_case(slug="title-both", title="Village shop run by volunteers", summary="A shop.")
+    make_case(
+        slug="body-both",
+        title="Community gardens",
+        summary="Growing food together.",
+        description="Allotments near the village and a small shop for the produce.",
+    )
+    make_case(
+        slug="one-word",
+        title="Repair café",
+        summary="Neighbours mend things in a shop.",
+        benefits=["individual", "collective"],
+    )
+    make_case(slug="neither", title="Befriending", summary="Visits to older people at home.")
+
+
+def search_from_the_list(django_app, words):
+    """Type words into the list's search box and send the form, as a visitor does."""
+    form = django_app.get("/cases/").forms[0]
+    form["q"] = words
+    return form.submit()
+
+
+def test_a_search_no_case_has_in_full_shows_the_cases_with_some_of_the_words(django_app, shops):
+    response = search_from_the_list(django_app, "village shop platypus")
+    assert response.status_code == 200
+    # More of the words first, a match in the title before one in the text; then one word.
+    assert slugs(response) == ["title-both", "body-both", "one-word"]
+    note = response.html.select_one(".search-note").get_text()
+    assert note == "No case has all of these words; showing cases with some of them."
+    assert "3 cases with some of the words of “village shop platypus”" in response.text
+    assert response.html.select_one("#id_q")["value"] == "village shop platypus"
+    marked = [m.get_text().lower() for m in response.html.select(".case-card mark, mark")]
+    assert "platypus" not in marked and {"village", "shop"} & set(marked)
+
+
+def test_a_widened_search_keeps_its_exclusions_and_its_filters(django_app, shops):
+    response = search_from_the_list(django_app, "village shop platypus -volunteers")
+    assert slugs(response) == ["body-both", "one-word"]
+    # Sorted another way, and narrowed by a filter, from the same form: the same words.
+    form = response.forms[0]
+    form["sort"] = "title"
+    by_title = form.submit()
+    assert slugs(by_title) == ["body-both", "one-word"]  # "Community gardens", "Repair café"
+    assert by_title.html.select_one(".search-note")
+    form = by_title.forms[0]
+    form["type"] = "collective"
+    assert slugs(form.submit()) == ["one-word"]
+
+
+def test_a_widened_search_is_the_same_in_the_api_and_the_exports(client, shops):
+    api = client.get("/api/cases/", {"q": "village shop platypus"}).json()
+    assert [c["slug"] for c in api["results"]] == ["title-both", "body-both", "one-word"]
+    assert "No case has all of these words; showing cases with some of them." in api["notices"]
+    exported = client.get("/cases.csv", {"q": "village shop platypus"}).getvalue().decode()
+    rows = csv.DictReader(io.StringIO(exported))
+    assert sorted(row["slug"] for row in rows) == ["body-both", "one-word", "title-both"]
+
+
+def test_one_word_found_nowhere_is_still_an_empty_list_with_advice(django_app, shops):
+    response = search_from_the_list(django_app, "platypus")
+    assert slugs(response) == []
+    assert not response.html.select(".search-note")
+    assert "Check the spelling" in response.text
+
+
+def test_a_search_every_word_of_which_some_case_has_is_not_widened(django_app, shops):
+    response = search_from_the_list(django_app, "village shop")
+    assert slugs(response) == ["title-both", "body-both"]
+    assert not response.html.select(".search-note")

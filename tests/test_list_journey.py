@@ -60,7 +60,12 @@ def test_next_pages_through_every_result_keeping_filters_search_and_sort(
         assert current_page(page) == str(len(pages) + 1)
         assert chips(page) == first_chips
         assert total(page) == expected
-        assert page.locator("#id_sort").input_value() == ("title" if "sort" in start else "newest")
+        assert page.locator("#id_sort").input_value() == (
+            "title" if "sort" in start else "relevance"
+        )
+        assert page.locator(".sort-note").inner_text() == (
+            "Sorted by title a–z." if "sort" in start else "Sorted by newest first."
+        )
         pages.append(titles(page))
     shown = [title for titles_ in pages for title in titles_]
     assert len(pages) == math.ceil(expected / settings.CASES_PER_PAGE) > 1
