@@ -35,6 +35,7 @@ from catalogue.models import (
     ProblemReport,
     ServiceArea,
     Source,
+    SynonymGroup,
 )
 
 WAITING = "waiting"
@@ -589,6 +590,15 @@ class TermAdmin(CheckedListParameters, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Slugs are a public contract (URLs, exports): fixed once created.
         return ["slug"] if obj else []
+
+
+@admin.register(SynonymGroup)
+class SynonymGroupAdmin(CheckedListParameters, admin.ModelAdmin):
+    """The search thesaurus: each group's words and phrases find each other (search.py)."""
+
+    form = AdminForm
+    list_display = ["terms", "note"]
+    search_fields = ["terms", "note"]
 
 
 @admin.register(Phase, Activity)

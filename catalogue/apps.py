@@ -11,10 +11,11 @@ class CatalogueConfig(AppConfig):
 
     def ready(self):
         from catalogue.cache import bump_catalogue_version
-        from catalogue.models import Case, CoProducer, ServiceArea
+        from catalogue.models import Case, CoProducer, ServiceArea, SynonymGroup
 
-        # Cached counts are keyed by a catalogue version: any change to a case or a term bumps it.
-        for model in (Case, ServiceArea, CoProducer):
+        # Cached counts are keyed by a catalogue version: any change to a case, a term or the
+        # search thesaurus bumps it.
+        for model in (Case, ServiceArea, CoProducer, SynonymGroup):
             post_save.connect(
                 bump_catalogue_version, sender=model, dispatch_uid=f"bump-save-{model.__name__}"
             )

@@ -41,10 +41,12 @@ def bump_catalogue_version(sender=None, instance=None, **kwargs):
 
 def _changed_cases(instance, signal):
     """The ids of the cases a signal says changed, or None if not known (a bulk write, a term)."""
-    from catalogue.models import Case
+    from catalogue.models import Case, SynonymGroup
 
     if isinstance(instance, Case) and instance.pk is not None and not signal.get("reverse"):
         return frozenset([instance.pk])
+    if isinstance(instance, SynonymGroup):
+        return frozenset()  # the search thesaurus: no case changed (facetindex reads it again)
     return None
 
 

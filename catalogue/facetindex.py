@@ -2,7 +2,7 @@
 the case list's count, every facet count and the order of its pages (and the home page's counts
 and a case page's related cases) cost no database work beyond the full-text match and one query
 for the cases shown. The cases shown take their phases, service areas and co-producers from it
-too (`with_terms`).
+too (`with_terms`), and searches the thesaurus (`thesaurus`).
 
 A snapshot holds, per published case, the fields the filters read (as numpy arrays: codes for
 text fields, numbers for the rest), the title, and one yes/no column per term of each repeatable
@@ -53,6 +53,7 @@ class Snapshot:
     database: str = ""  # the database it was read from
     term_slugs: dict = dataclasses.field(default_factory=dict, repr=False)  # {param: {id: slug}}
     term_objects: dict = dataclasses.field(default_factory=dict, repr=False)  # {param: [term]}
+    thesaurus: dict = dataclasses.field(default_factory=dict, repr=False)  # see _thesaurus()
     newest: np.ndarray = dataclasses.field(init=False, repr=False)  # positions, newest first
     _by_title: np.ndarray | None = dataclasses.field(default=None, repr=False)
 
@@ -360,9 +361,24 @@ def build(version):
     snapshot = Snapshot(version, ids, columns, labels, terms, published, titles, _database())
     snapshot.term_slugs = {param: slugs for param, (slugs, _, _) in links.items()}
     snapshot.term_objects = {param: objects for param, (_, _, objects) in links.items()}
+    snapshot.thesaurus = _thesaurus()
     if _titles_by_code_point():
         snapshot.by_title()  # now, rather than in the first request sorted by title
     return snapshot
+
+
+def _thesaurus():
+    """{word or phrase: the words and phrases a search for it also finds}, from the search
+    thesaurus (models.SynonymGroup), read with every snapshot: searches read it from here."""
+    from catalogue.models import SynonymGroup
+
+    found = {}
+    for group in SynonymGroup.objects.all():
+        terms = group.term_list()
+        for term in terms:
+            others = found.setdefault(term, [])
+            others.extend(t for t in terms if t != term and t not in others)
+    return {term: tuple(others) for term, others in found.items()}
 
 
 def refresh(snapshot, version, changed):
@@ -371,7 +387,7 @@ def refresh(snapshot, version, changed):
     the catalogue again."""
     changed = sorted(changed)
     if not changed:
-        return dataclasses.replace(snapshot, version=version)
+        return dataclasses.replace(snapshot, version=version, thesaurus=_thesaurus())
     # A term saved or deleted changes the version without naming cases, so the snapshot is then
     # read whole: until then its terms are the ones it was read with.
     values, links = _read(changed, snapshot.term_slugs)
@@ -402,6 +418,7 @@ def refresh(snapshot, version, changed):
         snapshot.database,
         snapshot.term_slugs,
         snapshot.term_objects,
+        _thesaurus(),
     )
     if snapshot._by_title is not None and _titles_by_code_point():
         updated._by_title = _merged_title_order(snapshot, updated, keep, at)

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -113,6 +115,47 @@ class CoProducer(Term):
 
     class Meta(Term.Meta):
         verbose_name = "co-producer"
+
+
+class SynonymGroup(models.Model):
+    """Words and phrases a search treats as the same (elderly, older people, older adults): a
+    search for one finds cases that use any of them (catalogue/search.py). Editors extend the
+    thesaurus in the admin; a change takes effect at the next search."""
+
+    terms = models.CharField(
+        max_length=300,
+        unique=True,
+        help_text="Two or more words or phrases that mean the same here, separated by commas, "
+        "e.g. “elderly, older people, older adults”.",
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Why they belong together.")
+
+    class Meta:
+        ordering = ["terms"]
+        verbose_name = "synonym group"
+
+    def __str__(self):
+        return self.terms
+
+    def term_list(self):
+        """The group's terms, each as search compares them (lower case, hyphens as spaces)."""
+        return list(dict.fromkeys(t for t in map(normal_phrase, self.terms.split(",")) if t))
+
+    def clean(self):
+        terms = self.term_list()
+        if len(terms) < 2:
+            raise ValidationError(
+                {"terms": "Give at least two words or phrases, separated by commas."}
+            )
+        if len(terms) > 12:
+            raise ValidationError({"terms": "Give at most 12 words or phrases in one group."})
+        self.terms = ", ".join(terms)
+
+
+def normal_phrase(text):
+    """A word or phrase as search compares it: lower case, words only ("Co-operative" becomes
+    "co operative")."""
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 class CaseQuerySet(models.QuerySet):

@@ -10,10 +10,11 @@ CaseQuerySet.search() and ranked() are the ways in.
 """
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
-from django.db.models import FloatField, Value
+from django.db.models import BooleanField, FloatField, Value
 from django.db.models.expressions import Expression, RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -72,38 +73,221 @@ def terms(q):
     return [w.lower() for w in words]
 
 
-def _fts5_query(q):
-    """Translate web-search syntax (words, "phrases", -exclusions, OR) into a safe FTS5 query."""
-    positives, negatives = [], []
+@dataclass(frozen=True)
+class Query:
+    """A search as parsed: every group must match; a group matches when any of its alternatives
+    does; an alternative is one or more phrases (each one word or more, in order), all of which
+    must match. No case with an excluded phrase matches."""
+
+    groups: tuple = ()
+    excluded: tuple = ()
+
+    def words(self):
+        """Every word an alternative looks for (for highlighting)."""
+        return list(dict.fromkeys(w for g in self.groups for a in g for p in a for w in p.split()))
+
+
+def parse(q, thesaurus=None):
+    """The query in web-search syntax (words, "phrases", -exclusions, OR between two of them)
+    as a Query, each word or phrase widened to its spelling variants (`variants`) and to its
+    synonyms in the thesaurus (models.SynonymGroup, read by the facet index); stop words
+    standing alone are left out, as PostgreSQL leaves them out."""
+    if thesaurus is None:
+        from catalogue import facetindex
+
+        thesaurus = facetindex.current().thesaurus
+    groups, excluded, joined, alone = [], [], False, []
     for token in re.findall(r'"[^"]*"?|\S+', q):
         if token == "OR":
-            if positives and positives[-1] != "OR":
-                positives.append("OR")
+            joined = bool(groups)
             continue
         negate = token.startswith("-") and len(token) > 1
-        words = re.findall(r"\w+", token)
-        if not token.startswith('"'):  # a word on its own: left out if a stop word, as PostgreSQL
-            words = [w for w in words if w.lower() not in STOP_WORDS]
+        body = token[1:] if negate else token
+        words = [w.lower() for w in re.findall(r"\w+", body)]
+        if not body.startswith('"'):
+            words = [w for w in words if w not in STOP_WORDS]
         if not words:
             continue
-        phrase = '"' + " ".join(words) + '"'
-        (negatives if negate else positives).append(phrase)
-    while positives and positives[-1] == "OR":
-        positives.pop()
-    if not positives:
+        phrase = " ".join(words)
+        if negate:
+            excluded.append(phrase)
+        elif joined:
+            groups[-1].append((phrase,))
+            alone[-1] = False
+        else:
+            groups.append([(phrase,)])
+            alone.append(len(words) == 1 and not body.startswith('"'))
+        joined = False
+    groups = _synonyms_of_word_runs(groups, alone, thesaurus)
+    return Query(
+        tuple(tuple(_widened(group, thesaurus)) for group in groups),
+        tuple(excluded),
+    )
+
+
+def _synonyms_of_word_runs(groups, alone, thesaurus, longest=4):
+    """Runs of single words that make up a phrase of the thesaurus ("older people") become one
+    group: the words as typed (all of them), or any synonym of the phrase."""
+    result, at = [], 0
+    while at < len(groups):
+        for size in range(min(longest, len(groups) - at), 1, -1):
+            if not all(alone[at : at + size]):
+                continue
+            phrase = " ".join(groups[i][0][0] for i in range(at, at + size))
+            if phrase in thesaurus:
+                words = tuple(groups[i][0][0] for i in range(at, at + size))
+                result.append([words, *((other,) for other in thesaurus[phrase])])
+                at += size
+                break
+        else:
+            result.append(groups[at])
+            at += 1
+    return result
+
+
+def _widened(group, thesaurus):
+    """The group's alternatives, then each one-phrase alternative's synonyms and variants."""
+    found = list(group)
+    for alternative in group:
+        if len(alternative) != 1:
+            continue
+        for phrase in (alternative[0], *thesaurus.get(alternative[0], ())):
+            for other in (phrase, *variants(phrase)):
+                if (other,) not in found:
+                    found.append((other,))
+    return found[:MAX_ALTERNATIVES]
+
+
+MAX_ALTERNATIVES = 12  # a group searches at most this many words and phrases
+# British and American spellings, by word ending (either way round). A form that is no word
+# matches nothing, so the rules may be broad; short words are left alone ("four", "for").
+ENDINGS = [
+    ("isation", "ization"),
+    ("isations", "izations"),
+    ("ise", "ize"),
+    ("ised", "ized"),
+    ("ises", "izes"),
+    ("ising", "izing"),
+    ("yse", "yze"),
+    ("ysed", "yzed"),
+    ("ysing", "yzing"),
+    ("our", "or"),
+    ("ours", "ors"),
+    ("ourhood", "orhood"),
+    ("ourhoods", "orhoods"),
+    ("ourite", "orite"),
+    ("tre", "ter"),
+    ("tres", "ters"),
+    ("ogue", "og"),
+    ("ogues", "ogs"),
+    ("ence", "ense"),
+    ("amme", "am"),
+    ("ammes", "ams"),
+]
+WHOLE_WORDS = {  # spellings no ending rule gives
+    "ageing": "aging",
+    "judgement": "judgment",
+    "counselling": "counseling",
+    "counsellor": "counselor",
+    "counsellors": "counselors",
+    "modelling": "modeling",
+    "travelling": "traveling",
+    "cancelled": "canceled",
+    "labelled": "labeled",
+    "enrolment": "enrollment",
+    "fulfil": "fulfill",
+    "paediatric": "pediatric",
+    "anaemia": "anemia",
+    "mum": "mom",
+    "mums": "moms",
+    "grey": "gray",
+}
+WHOLE_WORDS.update({american: british for british, american in list(WHOLE_WORDS.items())})
+# Prefixes written with or without a hyphen: "co-production", "coproduction".
+PREFIXES = ("co", "non", "pre", "re", "self", "multi", "inter", "cross", "post", "anti", "sub")
+MIN_VARIED = 5  # letters: shorter words have no spelling variants here
+
+
+def variants(phrase):
+    """Other spellings of a word or phrase: British and American, and a prefix with or without
+    its hyphen ("co operative", as the index sees "co-operative", and "cooperative")."""
+    words = phrase.split()
+    found = []
+    other = [_other_spelling(w) for w in words]
+    if any(o != w for o, w in zip(other, words, strict=True)):
+        found.append(" ".join(other))
+    if len(words) == 2 and words[0] in PREFIXES:
+        found.append(words[0] + words[1])
+    if len(words) == 1:
+        for prefix in PREFIXES:
+            rest = words[0][len(prefix) :]
+            if words[0].startswith(prefix) and len(rest) >= 4:
+                found.append(f"{prefix} {rest}")
+                break
+    return found
+
+
+def _other_spelling(word):
+    if word in WHOLE_WORDS:
+        return WHOLE_WORDS[word]
+    if len(word) < MIN_VARIED:
+        return word
+    for british, american in sorted(ENDINGS, key=lambda pair: -len(pair[0])):
+        for ending, replacement in ((british, american), (american, british)):
+            if word.endswith(ending) and len(word) - len(ending) >= 2:
+                return word[: -len(ending)] + replacement
+    return word
+
+
+def _fts5_query(q):
+    """The query as a safe FTS5 query: every phrase quoted, groups and alternatives bracketed."""
+    query = parse(q)
+
+    def phrase(text):
+        return '"' + text + '"'  # words only: nothing in it can be an operator
+
+    groups = [
+        "(" + " OR ".join("(" + " AND ".join(map(phrase, a)) + ")" for a in group) + ")"
+        for group in query.groups
+    ]
+    if not groups:
         return ""
-    query = " ".join(positives)
-    for phrase in negatives:
-        query = f"({query}) NOT {phrase}"
-    return query
+    fts = " AND ".join(groups)
+    for text in query.excluded:
+        fts = f"({fts}) NOT {phrase(text)}"
+    return fts
+
+
+def _tsquery(q):
+    """The query as PostgreSQL tsquery SQL and its parameters: each phrase by phraseto_tsquery
+    (English stemming and stop words), combined with && (and), || (or) and !! (not)."""
+    query = parse(q)
+    params = []
+
+    def phrase(text):
+        params.append(text)
+        return "phraseto_tsquery('english'::regconfig, %s)"
+
+    groups = [
+        "(" + " || ".join("(" + " && ".join(map(phrase, a)) + ")" for a in group) + ")"
+        for group in query.groups
+    ]
+    if not groups:
+        return "''::tsquery", []
+    sql = " && ".join(groups)
+    for text in query.excluded:
+        sql = f"({sql}) && !!{phrase(text)}"
+    return sql, params
 
 
 def search(queryset, q):
     """Cases matching the query (a filter only: cheap enough for facet-count subqueries)."""
     q = clean_query(q)
     if connection.vendor == "postgresql":
-        vector, query = _postgres_terms(q)
-        return queryset.alias(search_vector=vector).filter(search_vector=query)
+        sql, params = _tsquery(q)
+        return queryset.filter(
+            CaseSQL(f"{{case}}.search_vector @@ ({sql})", params, output_field=BooleanField())
+        )
     fts_query = _fts5_query(q)
     if not fts_query:
         return queryset.none()
@@ -120,10 +304,10 @@ def matches(q, ranked=False):
 
     q = clean_query(q)
     if connection.vendor == "postgresql":
-        query = "websearch_to_tsquery('english'::regconfig, %s)"
+        query, params = _tsquery(q)
         rank = f"ts_rank(search_vector, {query})" if ranked else "0"
-        where = f"WHERE search_vector @@ {query}"
-        params = [q, q] if ranked else [q]
+        where = f"WHERE search_vector @@ ({query})"
+        params = params * 2 if ranked else params
         ids, ranks = read_joined("catalogue_case", ["id", rank], where, params)
     else:
         fts_query = _fts5_query(q)
@@ -170,10 +354,9 @@ def with_rank(queryset, q):
     """The queryset annotated with `search_rank` (higher is better), for ordering by relevance."""
     q = clean_query(q)
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchRank
-
-        vector, query = _postgres_terms(q)
-        return queryset.annotate(search_rank=SearchRank(vector, query))
+        sql, params = _tsquery(q)
+        rank = CaseSQL(f"ts_rank({{case}}.search_vector, {sql})", params, output_field=FloatField())
+        return queryset.annotate(search_rank=rank)
     fts_query = _fts5_query(q)
     if not fts_query:
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
@@ -212,13 +395,6 @@ def _rank_matches(connection, fts_query):
         )
 
 
-def _postgres_terms(q):
-    from django.contrib.postgres.search import SearchQuery, SearchVectorField
-
-    vector = CaseSQL("{case}.search_vector", output_field=SearchVectorField())
-    return vector, SearchQuery(q, search_type="websearch", config="english")
-
-
 def add_headlines(cases, q):
     """Set `headline` (safe HTML, matches in <mark>) on the given cases: the page shown only."""
     q = clean_query(q)
@@ -228,7 +404,7 @@ def add_headlines(cases, q):
     if connection.vendor == "postgresql":
         texts = _postgres_headlines(type(cases[0])._default_manager, [c.id for c in cases], q)
     else:
-        words = [w for w in terms(q) if w not in STOP_WORDS]  # as the search itself
+        words = parse(q).words()  # as searched: variants and synonyms too, no stop words
         texts = {c.id: _python_headline(f"{c.summary} {c.description}", words) for c in cases}
     for case in cases:
         text = texts.get(case.id)
@@ -238,11 +414,11 @@ def add_headlines(cases, q):
 
 
 def _postgres_headlines(cases, ids, q):
-    from django.contrib.postgres.search import SearchHeadline, SearchQuery
+    from django.contrib.postgres.search import SearchHeadline, SearchQueryField
     from django.db.models import TextField, Value
     from django.db.models.functions import Concat
 
-    query = SearchQuery(q, search_type="websearch", config="english")
+    query = RawSQL(*_tsquery(q), output_field=SearchQueryField())
     rows = cases.filter(id__in=ids).annotate(
         headline=SearchHeadline(
             Concat("summary", Value(" "), "description", output_field=TextField()),
