@@ -4,6 +4,7 @@ Its filters come from catalogue/dimensions.py, one per dimension, plus `sort`. A
 cannot be read is ignored, with a plain message (`error_messages`), never an error page.
 """
 
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import django_filters
@@ -21,6 +22,19 @@ SORTS = {
 }
 SORT_LABELS = {name: label for name, (label, _) in SORTS.items()}
 WIDENED = "No case has all of these words; showing cases with some of them."
+CORRECTED = "No case has the word “{}”: showing cases with “{}”, the nearest word in the catalogue."
+
+
+@dataclass
+class Found:
+    """What a search found: the query as searched (corrected or widened, or as typed), the ids
+    and ranks of the cases that match it, and what was done to it."""
+
+    searched: str
+    ids: np.ndarray
+    ranks: np.ndarray
+    corrections: list = field(default_factory=list)  # [(word as typed, replacement)]
+    widened: bool = False
 
 
 class SortFilter(django_filters.OrderingFilter):
@@ -72,14 +86,9 @@ class CaseFilterBase(django_filters.FilterSet):
 
     @property
     def searched(self):
-        """The query as searched: the query itself, or, when no published case has all of its
-        words, the query widened to any of them (search.any_of_the_words)."""
-        return self._search[0]
-
-    @property
-    def widened(self):
-        """Whether the search was widened to any of the words."""
-        return self.searching and self.searched != self.query
+        """The query as searched: as typed, or, when no published case matches it, with its
+        typos corrected or widened to any of its words (`_search`)."""
+        return self._search.searched
 
     def is_valid_field(self, name):
         self.errors  # noqa: B018 - runs validation once
@@ -138,21 +147,48 @@ class CaseFilterBase(django_filters.FilterSet):
 
     @cached_property
     def _search(self):
-        """(the query as searched, ids, ranks) of the cases that match the search, ranked if
-        sorted by relevance. A search that no published case matches in full is widened to any
-        of its words, when it has several: no dead end."""
+        """What the search found (Found): the cases that match it, ranked if sorted by
+        relevance. No dead end: a search no published case matches has its typos corrected
+        (search.corrected), then, if it has several words, is widened to any of them
+        (search.any_of_the_words)."""
         if not self.searching:
-            return "", np.zeros(0, dtype=np.int64), np.zeros(0)
+            return Found("", np.zeros(0, dtype=np.int64), np.zeros(0))
         ranked = self.sort_order == "relevance"
+
+        def found(ids):
+            return len(self.snapshot.positions(ids)) > 0
+
         ids, ranks = search.matches(self.query, ranked=ranked)
-        wider, words = search.any_of_the_words(self.query)
-        if wider and not len(self.snapshot.positions(ids)):
-            return wider, *search.matches_by_words(wider, words, ranked=ranked)
-        return self.query, ids, ranks
+        if found(ids):
+            return Found(self.query, ids, ranks)
+        query, corrections = search.corrected(
+            self.query, known=lambda word: found(search.matches(word)[0])
+        )
+        if corrections:
+            fixed_ids, fixed_ranks = search.matches(query, ranked=ranked)
+            if found(fixed_ids):
+                return Found(query, fixed_ids, fixed_ranks, corrections)
+        wider, words = search.any_of_the_words(query or self.query)
+        if wider:
+            wider_ids, wider_ranks = search.matches_by_words(wider, words, ranked=ranked)
+            if found(wider_ids):
+                return Found(wider, wider_ids, wider_ranks, corrections, widened=True)
+        return Found(self.query, ids, ranks)
+
+    @property
+    def widened(self):
+        """Whether the search was widened to any of its words."""
+        return self._search.widened
+
+    def search_notes(self):
+        """What the search did besides looking for the words as typed, in plain words."""
+        found = self._search
+        notes = [CORRECTED.format(typed, better) for typed, better in found.corrections]
+        return notes + ([WIDENED] if found.widened else [])
 
     @property
     def _matches(self):
-        return self._search[1:]
+        return self._search.ids, self._search.ranks
 
     def sharing_search(self, other):
         """Take another filterset's snapshot, and its full-text matches when the search is the

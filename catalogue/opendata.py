@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from catalogue import vocabulary as v
 from catalogue.cache import catalogue_version
 from catalogue.dimensions import DIMENSIONS
-from catalogue.filters import SORT_LABELS, WIDENED, CaseFilter
+from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.interchange import case_document
 from catalogue.models import Case, CoProducer, ServiceArea
 from catalogue.tabular import COLUMN_NAMES, COLUMNS, row_from_document
@@ -42,8 +42,7 @@ CHUNK = 500
 
 def _filterset(request):
     filterset = CaseFilter(request.GET, queryset=Case.objects.published())
-    widened = [WIDENED] if filterset.widened else []
-    return filterset, filterset.error_messages() + widened
+    return filterset, filterset.error_messages() + filterset.search_notes()
 
 
 def _open(response, notices=()):

@@ -1,14 +1,16 @@
 """Full-text search over cases, dispatched on the database vendor.
 
-PostgreSQL: a stored, weighted `search_vector` column (title A, summary B, the
-rest C) with a GIN index, `websearch_to_tsquery`, `ts_rank`, and `ts_headline`
-for the displayed page only. SQLite: an FTS5 table kept in step by triggers,
-ranked by weighted bm25. Both index title, summary, description, locality,
-lead organisations and outcomes. The migration 0008_search_index creates the
-index for the database in use; neither is part of the other database's schema.
-CaseQuerySet.search() and ranked() are the ways in.
+A query in web-search syntax is parsed once (`parse`) into groups of alternatives: each word or
+phrase with its spelling variants and its synonyms from the thesaurus. `_fts5_query` writes it
+for SQLite (an FTS5 table kept in step by triggers, ranked by weighted bm25) and `_tsquery` for
+PostgreSQL (a stored, weighted `search_vector` column, title A, summary B, the rest C, with a GIN
+index; `ts_rank`, and `ts_headline` for the displayed page only). Both index title, summary,
+description, locality, lead organisations and outcomes. The migration 0008_search_index creates
+the index for the database in use; neither is part of the other database's schema.
+CaseQuerySet.search() and ranked() are the ways in; the case list asks `matches()`.
 """
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -348,6 +350,117 @@ def matches_by_words(wider, words, ranked=False):
         having = sum(np.isin(ids, matches(word)[0]).astype(np.float64) for word in words)
         ranks = having + np.maximum(ranks, 0) / (1 + np.maximum(ranks, 0))
     return ids, ranks
+
+
+# Typos: a word no published case has is replaced by the nearest word the index holds.
+VOCABULARY = "catalogue_case_fts_vocab"  # SQLite: fts5vocab over the index (migration 0013)
+WORDS_VIEW = "catalogue_search_words"  # PostgreSQL: the published cases' lexemes (0013)
+CLOSE_ENOUGH = 0.75  # difflib's ratio between a typed word and an indexed one
+CANDIDATES = 200  # indexed words compared with each unknown word, at most
+
+
+def refresh_words():
+    """Bring PostgreSQL's list of indexed words up to date (SQLite's is always current): after
+    imports, and every few minutes by `manage.py refresh_search_words`."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {WORDS_VIEW}")
+
+
+def corrected(q, known):
+    """(the query with each word `known(word)` says no published case has replaced by the
+    nearest word the index holds ("befreinding" by "befriend"), or by two indexed words it runs
+    together ("crowdfunding" by "crowd funding"); [(word, replacement)]), or ("", []) if no word
+    was replaced. Indexed words are stemmed, as the index holds them: searching for one finds
+    its other forms."""
+    tokens, replaced = re.findall(r'"[^"]*"?|\S+', q), []
+    for at, token in enumerate(tokens):
+        words = re.findall(r"\w+", token)
+        if token == "OR" or token[0] in '-"' or len(words) != 1 or len(words[0]) < 4:
+            continue
+        word = words[0].lower()
+        if word in STOP_WORDS or known(word):
+            continue
+        better = _nearest(word, known) or _split(word)
+        if better:
+            tokens[at] = better
+            replaced.append((token, better.strip('"')))
+    return (" ".join(tokens), replaced) if replaced else ("", [])
+
+
+def _nearest(word, known, tries=3):
+    """The word a published case has that is most like `word` (the most used, among equals),
+    as a word a search finds: the index holds stems ("breastfe", "befriend"), and a stem is
+    not always found by searching for it, so each is tried with common endings."""
+    stem = _stem(word)
+    alike = [
+        (max(_alike(word, term), _alike(stem, term)), docs, term)
+        for term, docs in _candidates(word, stem)
+        if term != word
+    ]
+    ranked = sorted((a for a in alike if a[0] >= CLOSE_ENOUGH), reverse=True)
+    for _, _, term in ranked[:tries]:
+        for form in _forms(term):
+            if known(form):
+                return form
+    return ""
+
+
+ENDINGS_OF_STEMS = ("", "ing", "e", "s", "ed", "y", "ion", "er", "al")
+
+
+def _forms(stem):
+    """Words a stem may stand for, most likely first."""
+    forms = [stem + ending for ending in ENDINGS_OF_STEMS]
+    if stem.endswith("i"):  # "bureaucraci": "bureaucracy", "bureaucracies"
+        forms[1:1] = [stem[:-1] + "y", stem + "es"]
+    return forms
+
+
+def _alike(a, b):
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def _candidates(word, stem):
+    """(indexed word, number of cases) for words that may be what was meant."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT word, ndoc FROM {WORDS_VIEW} WHERE word %% %s OR word %% %s "
+                "ORDER BY greatest(similarity(word, %s), similarity(word, %s)) DESC, ndoc DESC "
+                f"LIMIT {CANDIDATES}",
+                [word, stem, word, stem],
+            )
+        else:  # the same first letter and about the same length
+            cursor.execute(
+                f"SELECT term, doc FROM {VOCABULARY} WHERE term >= %s AND term < %s "
+                f"AND length(term) BETWEEN %s AND %s ORDER BY doc DESC LIMIT {CANDIDATES}",
+                [word[0], chr(ord(word[0]) + 1), len(stem) - 2, len(word) + 2],
+            )
+        return cursor.fetchall()
+
+
+def _split(word):
+    """Two indexed words run together, as a phrase ("crowd funding"), or ""."""
+    splits = [(word[:at], word[at:]) for at in range(3, len(word) - 2)]
+    if not splits:
+        return ""
+    forms = {form for pair in splits for part in pair for form in (part, _stem(part))}
+    column, table = (
+        ("word", WORDS_VIEW) if connection.vendor == "postgresql" else ("term", VOCABULARY)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(forms))})",
+            sorted(forms),
+        )
+        indexed = {row[0] for row in cursor.fetchall()}
+    whole = [
+        (min(len(a), len(b)), f'"{a} {b}"')
+        for a, b in splits
+        if {a, _stem(a)} & indexed and {b, _stem(b)} & indexed
+    ]
+    return max(whole)[1] if whole else ""
 
 
 def with_rank(queryset, q):

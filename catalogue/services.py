@@ -32,6 +32,7 @@ from catalogue.interchange import (
     validate_documents,
 )
 from catalogue.models import Case, ModerationEvent, Outcome, ProblemReport, Source
+from catalogue.search import refresh_words
 
 logger = logging.getLogger(__name__)
 Status = v.Status
@@ -365,6 +366,7 @@ def cases_import(*, documents: list, places=None, progress=None, warn=None) -> i
             if progress:
                 progress(min(start + IMPORT_BATCH, len(parsed)), len(parsed))
     bump_catalogue_version()
+    refresh_words()  # new words in the imported texts: typo correction knows them at once
     return len(parsed)
 
 

@@ -15,7 +15,7 @@ from catalogue import vocabulary as v
 from catalogue.cache import cached
 from catalogue.dimensions import BY_PARAM
 from catalogue.facets import chips, facet_counts
-from catalogue.filters import SORT_LABELS, WIDENED, CaseFilter
+from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.models import Case
 
 EXAMPLES = 3  # example cases shown for each cell of the matrix and each phase of the guide
@@ -78,7 +78,7 @@ def case_list(request):
             "chips": chosen,
             "suggestions": [] if page.paginator.count else loosening(chosen, filterset),
             "notices": notices,
-            "search_note": WIDENED if filterset.widened else "",
+            "search_notes": filterset.search_notes(),
             "sorts": SORT_LABELS,
             "sort_label": SORT_LABELS[filterset.sort_order],
         },

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
 from catalogue.cache import bump_catalogue_version
+from catalogue.search import refresh_words
 
 
 class Command(BaseCommand):
@@ -19,3 +20,4 @@ class Command(BaseCommand):
         with override_settings(SIMPLE_HISTORY_ENABLED=False):
             call_command("loaddata", path, verbosity=options["verbosity"])
         bump_catalogue_version()
+        refresh_words()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from catalogue import vocabulary as v
 from catalogue.cache import bump_catalogue_version
 from catalogue.models import Activity, Case, CoProducer, Outcome, Phase, ServiceArea, Source
+from catalogue.search import refresh_words
 
 PREFIX = "synthetic-"
 PRACTICES = [
@@ -185,6 +186,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         bump_catalogue_version()  # bulk inserts send no signals: invalidate cached counts here
+        refresh_words()
         self.stdout.write(
             f"\nCreated {count} synthetic cases in {time.monotonic() - started:.0f} s."
         )

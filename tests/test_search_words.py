@@ -1,0 +1,124 @@
+"""Search that finds what practitioners mean: typos forgiven, spelling variants met, and a
+thesaurus editors extend in the admin, on both databases."""
+
+import pytest
+
+from catalogue import search
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cases(make_case):
+    make_case(
+        slug="befriending",
+        title="Befriending older people at home",
+        summary="Volunteers befriend older people and visit them every week.",
+    )
+    make_case(
+        slug="co-operative-shop",
+        title="A co-operative village shop",
+        summary="Residents own and run the shop for the neighbourhood.",
+    )
+    make_case(
+        slug="organisation",
+        title="Tenants' organisation",
+        summary="Tenants organise repairs with their landlord's staff.",
+    )
+    make_case(
+        slug="crowd-funding",
+        title="Fireworks saved by crowd-funding",
+        summary="Residents raised the money for the display by crowd-funding.",
+    )
+    search.refresh_words()
+
+
+def search_from_the_list(django_app, words):
+    form = django_app.get("/cases/").forms[0]
+    form["q"] = words
+    return form.submit()
+
+
+def slugs(response):
+    return [case.slug for case in response.context["page"].object_list]
+
+
+@pytest.mark.parametrize(
+    "typed, expected, note",
+    [
+        ("befreinding", ["befriending"], "No case has the word “befreinding”"),
+        ("befriending olderr people", ["befriending"], "No case has the word “olderr”"),
+        ("crowdfunding", ["crowd-funding"], "No case has the word “crowdfunding”"),
+    ],
+)
+def test_a_misspelt_word_is_matched_to_the_catalogues_words(
+    django_app, cases, typed, expected, note
+):
+    response = search_from_the_list(django_app, typed)
+    assert slugs(response) == expected
+    notes = [p.get_text() for p in response.html.select(".search-note")]
+    assert any(note in text for text in notes), notes
+    assert response.html.select_one("#id_q")["value"] == typed  # the box keeps what was typed
+    assert response.html.select("mark"), "the corrected word is highlighted"
+
+
+def test_a_word_found_somewhere_is_never_corrected(django_app, cases):
+    response = search_from_the_list(django_app, "shop")
+    assert slugs(response) == ["co-operative-shop"]
+    assert not response.html.select(".search-note")
+
+
+def test_nothing_near_enough_is_still_an_honest_empty_list(django_app, cases):
+    response = search_from_the_list(django_app, "xylophonist")
+    assert slugs(response) == []
+    assert "Check the spelling" in response.text
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("cooperative", "co-operative-shop"),  # without the hyphen
+        ("co-operative", "co-operative-shop"),
+        ("neighborhood", "co-operative-shop"),  # American spelling
+        ("organization", "organisation"),
+        ("organize repairs", "organisation"),
+        ("coop", "co-operative-shop"),  # the thesaurus
+        ("elderly", "befriending"),  # the thesaurus: "older people"
+    ],
+)
+def test_variants_and_synonyms_find_the_same_cases(django_app, cases, typed, expected):
+    response = search_from_the_list(django_app, typed)
+    assert slugs(response) == [expected]
+    assert not response.html.select(".search-note")  # nothing was corrected or widened
+
+
+def test_editors_extend_the_thesaurus_and_the_next_search_uses_it(django_app, cases, editor):
+    before = search_from_the_list(django_app, "pensioners")
+    assert slugs(before) != ["befriending"] or before.html.select(".search-note")
+    index = django_app.get("/admin/", user=editor)
+    groups = index.click("Synonym groups")
+    form = groups.click("Add synonym group").forms["synonymgroup_form"]
+    form["terms"] = "Pensioners, older people"
+    form["note"] = "Older people, as many practitioners call them."
+    assert form.submit().status_code == 302
+    django_app.reset()
+    after = search_from_the_list(django_app, "pensioners")
+    assert slugs(after) == ["befriending"] and not after.html.select(".search-note")
+    # One term alone is refused with a plain message, and nothing typed is lost.
+    form = django_app.get("/admin/catalogue/synonymgroup/add/", user=editor).forms[
+        "synonymgroup_form"
+    ]
+    form["terms"] = "pensioners"
+    refused = form.submit()
+    assert refused.status_code == 200
+    assert "Give at least two words or phrases" in refused.text
+    assert refused.forms["synonymgroup_form"]["terms"].value == "pensioners"
+
+
+def test_variants_of_a_word():
+    assert "organization" in search.variants("organisation")
+    assert "organisation" in search.variants("organization")
+    assert "co operative" in search.variants("cooperative")
+    assert "cooperative" in search.variants("co operative")
+    assert "neighborhoods" in search.variants("neighbourhoods")
+    assert search.variants("four") == []  # short words are left alone
