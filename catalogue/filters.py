@@ -154,23 +154,29 @@ class CaseFilterBase(django_filters.FilterSet):
         if not self.searching:
             return Found("", np.zeros(0, dtype=np.int64), np.zeros(0))
         ranked = self.sort_order == "relevance"
+        seen = {}
+
+        def matches_of(text):  # each word's matches are read once, for checking and widening
+            if text not in seen:
+                seen[text] = search.matches(text, ranked=ranked)
+            return seen[text]
 
         def found(ids):
             return len(self.snapshot.positions(ids)) > 0
 
-        ids, ranks = search.matches(self.query, ranked=ranked)
+        ids, ranks = matches_of(self.query)
         if found(ids):
             return Found(self.query, ids, ranks)
         query, corrections = search.corrected(
-            self.query, known=lambda word: found(search.matches(word)[0])
+            self.query, known=lambda word: found(matches_of(word)[0])
         )
         if corrections:
-            fixed_ids, fixed_ranks = search.matches(query, ranked=ranked)
+            fixed_ids, fixed_ranks = matches_of(query)
             if found(fixed_ids):
                 return Found(query, fixed_ids, fixed_ranks, corrections)
-        wider, words = search.any_of_the_words(query or self.query)
+        wider, words, excluded = search.any_of_the_words(query or self.query)
         if wider:
-            wider_ids, wider_ranks = search.matches_by_words(wider, words, ranked=ranked)
+            wider_ids, wider_ranks = search.matches_by_words(words, excluded, matches_of, ranked)
             if found(wider_ids):
                 return Found(wider, wider_ids, wider_ranks, corrections, widened=True)
         return Found(self.query, ids, ranks)

@@ -331,25 +331,40 @@ MAX_WIDER_WORDS = 8  # a search widened to any of its words uses at most this ma
 
 
 def any_of_the_words(q):
-    """(the query widened to any of its words, with its exclusions kept; those words), for when
-    no case has them all; ("", []) if it has fewer than two words to widen to."""
+    """(the query widened to any of its words, with its exclusions; those words; the exclusions
+    as a query of their own, or ""), for when no case has the words together; ("", [], "") if
+    it has fewer than two words to widen to."""
     words = list(dict.fromkeys(w for w in terms(q) if w not in STOP_WORDS))[:MAX_WIDER_WORDS]
     if len(words) < 2:
-        return "", []
+        return "", [], ""
     exclusions = [t for t in re.findall(r'"[^"]*"?|\S+', q) if t.startswith("-") and len(t) > 1]
-    # Each alternative carries the exclusions: PostgreSQL binds "-word" to its neighbour only.
-    return " OR ".join(" ".join([word, *exclusions]) for word in words), words
+    excluded = " OR ".join(t[1:] for t in exclusions)
+    return " ".join([" OR ".join(words), *exclusions]), words, excluded
 
 
-def matches_by_words(wider, words, ranked=False):
-    """matches() for a query widened by any_of_the_words(), ranked so that cases with more of
-    the words come first, then by the database's rank (which puts title matches first): the
-    rank is the number of the words a case has, plus its database rank squeezed below 1."""
-    ids, ranks = matches(wider, ranked)
-    if ranked and len(ids):
-        having = sum(np.isin(ids, matches(word)[0]).astype(np.float64) for word in words)
-        ranks = having + np.maximum(ranks, 0) / (1 + np.maximum(ranks, 0))
-    return ids, ranks
+def matches_by_words(words, excluded, matches_of, ranked=False):
+    """matches() for a query widened by any_of_the_words(), from each word's own matches
+    (`matches_of(word)`, which the caller may already hold): the cases with any of the words
+    and none of the excluded ones, ranked so that cases with more of the words come first,
+    then by the sum of the words' ranks (so title matches first). The rank is the number of
+    the words a case has, plus that sum squeezed below 1."""
+    found = [matches_of(word) for word in words]
+    ids = np.unique(np.concatenate([word_ids for word_ids, _ in found]))
+    if excluded:
+        ids = ids[~np.isin(ids, matches(excluded)[0])]
+    if not ranked or not len(ids):
+        return ids, np.zeros(len(ids))
+    having, total = np.zeros(len(ids)), np.zeros(len(ids))
+    for word_ids, word_ranks in found:
+        if not len(word_ids):
+            continue
+        order = np.argsort(word_ids)
+        sorted_ids, sorted_ranks = word_ids[order], np.maximum(word_ranks[order], 0)
+        at = np.searchsorted(sorted_ids, ids).clip(max=len(sorted_ids) - 1)
+        has = sorted_ids[at] == ids
+        having += has
+        total += np.where(has, sorted_ranks[at], 0)
+    return ids, having + total / (1 + total)
 
 
 # Typos: a word no published case has is replaced by the nearest word the index holds.
