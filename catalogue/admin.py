@@ -587,6 +587,11 @@ class TermAdmin(CheckedListParameters, admin.ModelAdmin):
     list_display = ["name", "slug", "description"]
     search_fields = ["name", "slug"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            services.term_renamed(term=obj)  # searches find its cases by the new name
+
     def get_readonly_fields(self, request, obj=None):
         # Slugs are a public contract (URLs, exports): fixed once created.
         return ["slug"] if obj else []

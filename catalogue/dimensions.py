@@ -314,7 +314,8 @@ class Search(Dimension):
             label=self.label,
             method="search_words",  # filters.CaseFilterBase: the words, widened if need be
             max_length=search.MAX_QUERY_LENGTH * 5,
-            help_text="Words to find in titles, summaries, descriptions, places, organisations and outcomes.",
+            help_text="Words to find in titles, summaries, descriptions, places, organisations, "
+            "outcomes, lessons, service areas, co-producers and sources.",
         )
 
     def options(self, terms=None):

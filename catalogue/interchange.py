@@ -276,7 +276,7 @@ def parse_document(doc, row, lookups, file=""):
         # The country is checked against the codes loaded once: its field's own check translates
         # every country's name, for each case.
         case.full_clean(
-            exclude=["outcome_text", "country", *refused],
+            exclude=["outcome_text", "related_text", "country", *refused],
             validate_unique=False,
             validate_constraints=False,
         )

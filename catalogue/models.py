@@ -288,8 +288,10 @@ class Case(models.Model):
     level = models.CharField(max_length=20, choices=v.Level.choices, blank=True)
     scenario = models.CharField(max_length=20, choices=v.Scenario.choices, blank=True)
     driver = models.CharField(max_length=20, choices=v.Driver.choices, blank=True)
-    # Outcome statements copied here so full-text search can index them with the case.
+    # Outcome statements, and the names of the service areas and co-producers with the sources'
+    # citations, copied here so full-text search can index them with the case (services.py).
     outcome_text = models.TextField(blank=True, editable=False)
+    related_text = models.TextField(blank=True, editable=False)
 
     # Moderation
     status = models.CharField(max_length=20, choices=v.Status.choices, default=v.Status.DRAFT)

@@ -4,9 +4,11 @@ A query in web-search syntax is parsed once (`parse`) into groups of alternative
 phrase with its spelling variants and its synonyms from the thesaurus. `_fts5_query` writes it
 for SQLite (an FTS5 table kept in step by triggers, ranked by weighted bm25) and `_tsquery` for
 PostgreSQL (a stored, weighted `search_vector` column, title A, summary B, the rest C, with a GIN
-index; `ts_rank`, and `ts_headline` for the displayed page only). Both index title, summary,
-description, locality, lead organisations and outcomes. The migration 0008_search_index creates
-the index for the database in use; neither is part of the other database's schema.
+index; `ts_rank`, and `ts_headline` for the displayed page only). Both index the title, the
+summary, and as the body the description, locality, lead organisations, outcomes, lessons, and
+the names of the service areas and co-producers with the sources' citations (`related_text`,
+kept by services.py). Migrations 0008 and 0014 create the index for the database in use; neither
+is part of the other database's schema.
 CaseQuerySet.search() and ranked() are the ways in; the case list asks `matches()`.
 """
 

@@ -327,8 +327,33 @@ def _evidence_change(before, case):
 
 
 def case_refresh_search_text(*, case: Case) -> None:
-    """Copy the outcomes into the case's searchable text after they were edited."""
-    Case.objects.filter(pk=case.pk).update(outcome_text=outcome_text(case.outcomes.all()))
+    """Copy the outcomes, terms and sources into the case's searchable text after they were
+    edited."""
+    Case.objects.filter(pk=case.pk).update(
+        outcome_text=outcome_text(case.outcomes.all()),
+        related_text=related_text(
+            case.service_areas.all(), case.co_producers.all(), case.sources.all()
+        ),
+    )
+
+
+def term_renamed(*, term) -> int:
+    """A service area or co-producer saved: the searchable text of its cases follows its name.
+    Returns how many cases were brought up to date."""
+    cases = list(term.cases.prefetch_related("service_areas", "co_producers", "sources"))
+    for case in cases:
+        case.related_text = related_text(
+            case.service_areas.all(), case.co_producers.all(), case.sources.all()
+        )
+    Case.objects.bulk_update(cases, ["related_text"], batch_size=IMPORT_BATCH)
+    return len(cases)
+
+
+def related_text(areas, producers, sources):
+    """The names of the service areas and co-producers, and the sources' citations (their
+    authors and titles), as one searchable text."""
+    names = [term.name for term in (*areas, *producers)]
+    return "\n".join([*names, *(source.citation for source in sources)])
 
 
 def outcome_text(outcomes):
@@ -343,6 +368,7 @@ IMPORTED_FIELDS = [
     "individual",
     "collective",
     "outcome_text",
+    "related_text",
     "published_at",
     "updated_at",
 ]
@@ -375,6 +401,11 @@ def _prepare(item, *, now):
     if case.status == Status.PUBLISHED and not case.published_at:
         case.published_at = now
     case.outcome_text = outcome_text(item.outcomes)
+    case.related_text = related_text(
+        item.relations.get("service_areas", []),
+        item.relations.get("co_producers", []),
+        item.sources,
+    )
 
 
 def _write_case(item, *, now):

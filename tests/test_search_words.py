@@ -122,3 +122,56 @@ def test_variants_of_a_word():
     assert "cooperative" in search.variants("co operative")
     assert "neighborhoods" in search.variants("neighbourhoods")
     assert search.variants("four") == []  # short words are left alone
+
+
+def test_search_covers_areas_co_producers_sources_and_lessons(django_app, make_case):
+    from catalogue.models import CoProducer
+
+    make_case(slug="lessons", lessons="Budgets must be ring-fenced from the start.")
+    make_case(
+        slug="cited",
+        sources=[
+            {
+                "citation": "Ostrom, E. (1996) Crossing the great divide. World Development.",
+                "year": 1996,
+                "url": "",
+                "kind": "academic",
+                "locator": "",
+            }
+        ],
+    )
+    make_case(slug="volunteers", co_producers=["volunteers"], service_areas=["housing"])
+    make_case(slug="named", title="Ring-fenced budgets for tenants")
+    producers = CoProducer.objects.get(slug="volunteers").name.lower()
+    assert slugs(search_from_the_list(django_app, "ostrom")) == ["cited"]
+    assert slugs(search_from_the_list(django_app, "great divide")) == ["cited"]
+    assert "volunteers" in slugs(search_from_the_list(django_app, producers))
+    # A word in the title still comes before the same word in the lessons.
+    assert slugs(search_from_the_list(django_app, "ring-fenced"))[:2] == ["named", "lessons"]
+
+
+def test_a_renamed_service_area_is_found_by_its_new_name(django_app, make_case, editor):
+    from catalogue.models import ServiceArea
+
+    make_case(slug="allotments", service_areas=["housing"])
+    area = ServiceArea.objects.get(slug="housing")
+    page = django_app.get(f"/admin/catalogue/servicearea/{area.pk}/change/", user=editor)
+    form = page.forms["servicearea_form"]
+    form["name"] = "Homes and tenancies"
+    assert form.submit().status_code == 302
+    django_app.reset()
+    assert slugs(search_from_the_list(django_app, "tenancies")) == ["allotments"]
+
+
+@pytest.mark.parametrize(
+    "typed, marked",
+    [
+        ("organization", "organis"),  # a variant: the British spelling in the text
+        ("elderly", "older"),  # a thesaurus term
+        ("befreinding", "befriend"),  # a corrected word
+    ],
+)
+def test_the_words_found_are_highlighted_whatever_matched_them(django_app, cases, typed, marked):
+    response = search_from_the_list(django_app, typed)
+    words = [m.get_text().lower() for m in response.html.select("mark")]
+    assert any(word.startswith(marked) for word in words), words

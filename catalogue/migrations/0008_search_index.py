@@ -5,7 +5,8 @@ index. SQLite: an FTS5 table kept in step with catalogue_case by triggers, fille
 existing rows. Neither is part of the other database's schema, so each is created only there.
 
 On SQLite, a later migration that rebuilds catalogue_case (some column changes do) drops its
-triggers: such a migration must end by running `create` from here again.
+triggers: such a migration must end by making them again, with the body as it is then (0014
+widened it: its SQL is the current one).
 """
 
 from django.db import migrations
