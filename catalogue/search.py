@@ -581,7 +581,7 @@ def _python_headline(text, words, width=40):
 
 
 def _stem(word):
-    for suffix in ("ings", "ing", "ies", "es", "ed", "s"):
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
     return word
