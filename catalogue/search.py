@@ -374,6 +374,7 @@ VOCABULARY = "catalogue_case_fts_vocab"  # SQLite: fts5vocab over the index (mig
 WORDS_VIEW = "catalogue_search_words"  # PostgreSQL: the published cases' lexemes (0013)
 CLOSE_ENOUGH = 0.75  # difflib's ratio between a typed word and an indexed one
 CANDIDATES = 200  # indexed words compared with each unknown word, at most
+MAX_CORRECTED = 4  # unknown words a search tries to correct, at most (each costs a few queries)
 
 
 def refresh_words():
@@ -390,14 +391,15 @@ def corrected(q, known):
     together ("crowdfunding" by "crowd funding"); [(word, replacement)]), or ("", []) if no word
     was replaced. Indexed words are stemmed, as the index holds them: searching for one finds
     its other forms."""
-    tokens, replaced = re.findall(r'"[^"]*"?|\S+', q), []
+    tokens, replaced, tried = re.findall(r'"[^"]*"?|\S+', q), [], 0
     for at, token in enumerate(tokens):
         words = re.findall(r"\w+", token)
         if token == "OR" or token[0] in '-"' or len(words) != 1 or len(words[0]) < 4:
             continue
         word = words[0].lower()
-        if word in STOP_WORDS or known(word):
+        if word in STOP_WORDS or tried == MAX_CORRECTED or known(word):
             continue
+        tried += 1
         better = _nearest(word, known) or _split(word)
         if better:
             tokens[at] = better

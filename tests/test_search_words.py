@@ -175,3 +175,16 @@ def test_the_words_found_are_highlighted_whatever_matched_them(django_app, cases
     response = search_from_the_list(django_app, typed)
     words = [m.get_text().lower() for m in response.html.select("mark")]
     assert any(word.startswith(marked) for word in words), words
+
+
+def test_a_search_of_many_unknown_words_costs_a_bounded_number_of_queries(client, cases):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    words = " ".join(f"zq{chr(97 + i)}{chr(97 + j)}xv" for i in range(6) for j in range(6))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/cases/", {"q": words})
+    assert response.status_code == 200
+    # At most four words are corrected (each: is it known, its candidates, a split), and the
+    # search is widened to at most eight words: under 30 queries, however many words are sent.
+    assert len(queries) <= 30, len(queries)
