@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from django_countries import countries
 
 from tests.conftest import CASE_FIXTURES
 from tests.test_seed_catalogue import SEEDS
@@ -55,3 +56,33 @@ def test_every_rating_of_2_or_more_names_the_data_that_shows_change():
         evidence = doc["evidence"]
         if evidence["level"] >= 2:
             assert CHANGE.search(evidence["rationale"]), (doc["slug"], evidence["rationale"])
+
+
+# A case without a locality shows its country in words: its description, or a source's locator
+# (the systematic review's table is arranged by country, and its locators say which), names it
+# by its English name or a common short form; otherwise its source describes the practice
+# without a country, and the description says under which country the catalogue records it
+# (docs/case-format.md, `country`). A seed may name the country by a place in it or in a name
+# ("Age Concern London", "America Speaks"); "Welsh" is not a short form: it names the Welsh review.
+SHORT_FORMS = {
+    "GB": ("UK", "Britain", "England", "Scotland", "Wales", "London"),
+    "US": ("US", "USA", "United States", "America"),
+}
+
+
+def names_country(text, code):
+    names = (countries.name(code), *SHORT_FORMS.get(code, ()))
+    return any(re.search(rf"\b{re.escape(name)}\b", text) for name in names)
+
+
+def test_a_case_whose_source_names_no_country_says_where_the_catalogue_records_it():
+    unsaid = []
+    for doc in DOCUMENTS:
+        code, description = doc["country"], doc["description"]
+        locators = " ".join(source["locator"] for source in doc["sources"])
+        if doc["locality"] or names_country(description, code) or names_country(locators, code):
+            continue
+        note = rf"the catalogue records it under (the )?{re.escape(countries.name(code))}\b"
+        if not re.search(note, description):
+            unsaid.append((doc["slug"], code))
+    assert not unsaid, unsaid
