@@ -188,6 +188,7 @@ ENDINGS = [
     ("amme", "am"),
     ("ammes", "ams"),
 ]
+LONGEST_ENDINGS_FIRST = sorted(ENDINGS, key=lambda pair: -len(pair[0]))
 WHOLE_WORDS = {  # spellings no ending rule gives
     "ageing": "aging",
     "judgement": "judgment",
@@ -236,7 +237,7 @@ def _other_spelling(word):
         return WHOLE_WORDS[word]
     if len(word) < MIN_VARIED:
         return word
-    for british, american in sorted(ENDINGS, key=lambda pair: -len(pair[0])):
+    for british, american in LONGEST_ENDINGS_FIRST:
         for ending, replacement in ((british, american), (american, british)):
             if word.endswith(ending) and len(word) - len(ending) >= 2:
                 return word[: -len(ending)] + replacement
