@@ -404,7 +404,7 @@ def corrected(q, known):
         better = _nearest(word, known) or _split(word)
         if better:
             tokens[at] = better
-            replaced.append((token, better.strip('"')))
+            replaced.append((words[0], better.strip('"')))
     return (" ".join(tokens), replaced) if replaced else ("", [])
 
 
