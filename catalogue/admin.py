@@ -10,6 +10,9 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import Group, User
+from django.contrib.redirects import admin as redirects_admin
+from django.contrib.redirects.models import Redirect
+from django.contrib.sites.models import Site
 from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
 from django.db.models import F
 from django.shortcuts import render
@@ -142,7 +145,7 @@ class AdminForm(CleanText, forms.ModelForm):
     line break pasted from a word processor becomes a newline, other control characters go."""
 
 
-admin.site.unregister([User, Group])
+admin.site.unregister([User, Group, Redirect, Site])
 
 
 @admin.register(User)
@@ -153,6 +156,19 @@ class UserAdmin(CheckedListParameters, auth_admin.UserAdmin):
 @admin.register(Group)
 class GroupAdmin(CheckedListParameters, auth_admin.GroupAdmin):
     pass
+
+
+@admin.register(Redirect)
+class RedirectAdmin(CheckedListParameters, redirects_admin.RedirectAdmin):
+    """Retired case addresses and the case each now leads to (settings.MIDDLEWARE). The site
+    is fixed (SITE_ID): it is neither asked for nor shown."""
+
+    fields = ["old_path", "new_path"]
+    list_filter = []
+
+    def save_model(self, request, obj, form, change):
+        obj.site_id = settings.SITE_ID
+        super().save_model(request, obj, form, change)
 
 
 class QueueFilter(admin.SimpleListFilter):

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sites",
+    "django.contrib.redirects",
     "django_filters",
     "django_countries",
     "simple_history",
@@ -66,7 +68,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "catalogue.middleware.DatabaseBoundMiddleware",
+    # A case address that was retired (two cases merged into one) answers with a permanent
+    # redirect to the case that replaced it, rather than a 404: slugs are a public contract.
+    "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
 ]
+SITE_ID = 1
 
 ROOT_URLCONF = "catalogue.urls"
 WSGI_APPLICATION = "catalogue.wsgi.application"

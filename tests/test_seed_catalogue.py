@@ -108,3 +108,24 @@ def test_every_key_figure_is_copied_exactly_from_a_seed_the_case_cites():
             for outcome in doc["outcomes"]:
                 if figure := outcome["figure"]:
                     assert any(flat(figure) in seeds[name] for name in cited), (doc["slug"], figure)
+
+
+def test_a_merged_case_address_leads_to_the_case_that_replaced_it(client, seed_catalogue):
+    old = client.get("/cases/pact-maternal-health-community-intervention/")
+    assert old.status_code == 301
+    assert old["Location"] == "/cases/community-organising-maternal-health-south-london/"
+    assert client.get(old["Location"]).status_code == 200
+    assert client.get("/cases/no-such-case/").status_code == 404
+
+
+def test_editors_retire_a_case_address_in_the_admin(django_app, editor, seed_catalogue):
+    index = django_app.get("/admin/", user=editor)
+    form = (
+        index.click("^Redirects$", href="/admin/redirects/redirect/$").click("Add redirect").forms["redirect_form"]
+    )
+    form["old_path"] = "/cases/an-old-address/"
+    form["new_path"] = "/cases/sure-start-gateshead/"
+    assert form.submit().status_code == 302
+    django_app.reset()
+    moved = django_app.get("/cases/an-old-address/", status=301)
+    assert moved.follow().status_code == 200
