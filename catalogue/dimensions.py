@@ -179,7 +179,7 @@ class Related(Dimension):
         if self.vocabulary:
             return self.vocabulary.terms()
         if terms is None:
-            terms = facetindex.current().term_objects[self.param]
+            terms = facetindex.held().term_objects[self.param]
         return [(t.slug, t.name, t.description) for t in terms]
 
 

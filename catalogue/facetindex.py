@@ -492,6 +492,17 @@ def current():
     return snapshot
 
 
+def held():
+    """The snapshot this process holds, without asking the cache for the catalogue version: for
+    reads within a request that has already asked `current()` (the thesaurus for each search
+    word, the terms for checking filter values), so that each costs no round trip to the
+    shared cache. Read anew if the process holds none, or one of another database."""
+    snapshot = _current
+    if snapshot is None or not _same_database(snapshot):
+        return current()
+    return snapshot
+
+
 @functools.cache
 def _code_point_collation(database):
     if connection.vendor == "sqlite":

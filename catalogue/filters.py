@@ -75,6 +75,13 @@ class CaseFilterBase(django_filters.FilterSet):
         return data
 
     @property
+    def form(self):
+        # Values are checked against the terms of this request's facet index snapshot
+        # (dimensions.Related, through facetindex.held): read it first.
+        self.snapshot  # noqa: B018
+        return super().form
+
+    @property
     def query(self):
         """The search words, as searched ("" when there is no valid search)."""
         valid = self.is_valid_field("q")

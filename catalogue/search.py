@@ -99,7 +99,7 @@ def parse(q, thesaurus=None):
     if thesaurus is None:
         from catalogue import facetindex
 
-        thesaurus = facetindex.current().thesaurus
+        thesaurus = facetindex.held().thesaurus
     groups, excluded, joined, alone = [], [], False, []
     for token in re.findall(r'"[^"]*"?|\S+', q):
         if token == "OR":
