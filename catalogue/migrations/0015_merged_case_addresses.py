@@ -17,10 +17,23 @@ def add(apps, schema_editor):
     site, _ = Site.objects.get_or_create(
         id=settings.SITE_ID, defaults={"domain": "example.com", "name": "example.com"}
     )
+    Case = apps.get_model("catalogue", "Case")
+    ModerationEvent = apps.get_model("catalogue", "ModerationEvent")
     for old, new in MERGED.items():
         Redirect.objects.update_or_create(
             site=site, old_path=f"/cases/{old}/", defaults={"new_path": f"/cases/{new}/"}
         )
+        # A catalogue seeded before the merge still holds the old case: taken down, it leaves
+        # its address to the redirect, and its log says why.
+        for case in Case.objects.filter(slug=old, status="published"):
+            Case.objects.filter(pk=case.pk).update(status="withdrawn")
+            ModerationEvent.objects.create(
+                case=case,
+                action="withdraw",
+                from_status="published",
+                to_status="withdrawn",
+                reason=f"Merged into the case at /cases/{new}/, which now describes both studies.",
+            )
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
