@@ -1,4 +1,5 @@
-"""Open data: CSV and JSON exports, the read-only JSON API, the codebook and the Atom feed.
+"""Open data: CSV and JSON exports, the read-only JSON API and the codebook (the Atom feed is
+feeds.py).
 
 Published cases only, and only what `interchange.case_document` returns: no
 private field can reach any of these. Every export takes the case list's
@@ -13,12 +14,9 @@ import threading
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.syndication.views import Feed
 from django.db.models import Count, Max
 from django.http import FileResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
 from catalogue import vocabulary as v
@@ -28,7 +26,7 @@ from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.interchange import case_document
 from catalogue.models import Case, CoProducer, ServiceArea
 from catalogue.tabular import COLUMN_NAMES, COLUMNS, row_from_document
-from catalogue.text import clean_text, clean_tree
+from catalogue.text import clean_tree
 from catalogue.views import published_case
 
 LICENCE = {
@@ -270,34 +268,3 @@ def codebook(request):
             "evidence_caveat": v.EVIDENCE_CAVEAT,
         },
     )
-
-
-class CasesFeed(Feed):
-    """Atom feed of the newest published cases."""
-
-    feed_type = Atom1Feed
-    title = "Co-production Case Catalogue: newly published cases"
-    subtitle = "Case studies of public services that citizens plan, design, deliver or assess with professionals."
-    author_name = "Co-production Case Catalogue"
-
-    def link(self):
-        return reverse("case_list")
-
-    def items(self):
-        return Case.objects.published().newest().prefetch_related("phases")[:50]
-
-    # XML cannot carry most control characters: one stored in a case must not break the feed.
-    def item_title(self, case):
-        return clean_text(case.title)
-
-    def item_description(self, case):
-        return clean_text(case.summary)
-
-    def item_pubdate(self, case):
-        return case.published_at
-
-    def item_updateddate(self, case):
-        return case.updated_at
-
-    def item_categories(self, case):
-        return [str(p.label) for p in case.phases.all()]

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
-from catalogue import opendata, submission, views
+from catalogue import feeds, opendata, submission, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,7 +25,7 @@ urlpatterns = [
     path("api/cases/", opendata.api_cases, name="api_cases"),
     path("api/cases/<slug:slug>/", opendata.api_case, name="api_case"),
     path("codebook/", opendata.codebook, name="codebook"),
-    path("feeds/cases/", opendata.CasesFeed(), name="feed"),
+    path("feeds/cases/", feeds.CasesFeed(), name="feed"),
     path("admin/", admin.site.urls),
 ]
 
