@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sites",
     "django.contrib.redirects",
+    "django.contrib.sitemaps",
     "django_filters",
     "django_countries",
     "simple_history",
@@ -204,13 +205,15 @@ LOGIN_ADDRESS_RATE = os.environ.get("DJANGO_LOGIN_ADDRESS_RATE", "30/15m")
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-# Security headers. A strict Content-Security-Policy: no inline script or style anywhere.
-from csp.constants import NONE, SELF  # noqa: E402
+# Security headers. A strict Content-Security-Policy: no inline script or style anywhere. The one
+# exception is data, not code: a page's JSON-LD block (templates/includes/jsonld.html) carries
+# the per-response nonce, which the header names only on responses that use it.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [NONE],
-        "script-src": [SELF],
+        "script-src": [SELF, NONCE],
         "style-src": [SELF],
         "img-src": [SELF],
         "font-src": [SELF],

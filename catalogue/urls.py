@@ -2,12 +2,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
-from catalogue import feeds, opendata, submission, views
+from catalogue import feeds, opendata, sitemaps, submission, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/<slug:slug>/", views.case_detail, name="case_detail"),
+    path("cases/<slug:slug>/cite.bib", views.case_cite, {"fmt": "bib"}, name="case_cite_bib"),
+    path("cases/<slug:slug>/cite.ris", views.case_cite, {"fmt": "ris"}, name="case_cite_ris"),
+    path("cases/<slug:slug>/cite.json", views.case_cite, {"fmt": "json"}, name="case_cite_json"),
+    path("cases/<slug:slug>/sources.bib", views.case_sources_cite, {"fmt": "bib"}, name="case_sources_bib"),
+    path("cases/<slug:slug>/sources.ris", views.case_sources_cite, {"fmt": "ris"}, name="case_sources_ris"),
+    path("cases/<slug:slug>/sources.json", views.case_sources_cite, {"fmt": "json"}, name="case_sources_json"),
     path("matrix/", views.matrix, name="matrix"),
     path("guide/", views.guide, name="guide"),
     path("cases/<slug:slug>/report/", submission.report_problem, name="report_problem"),
@@ -26,6 +32,9 @@ urlpatterns = [
     path("api/cases/<slug:slug>/", opendata.api_case, name="api_case"),
     path("codebook/", opendata.codebook, name="codebook"),
     path("feeds/cases/", feeds.CasesFeed(), name="feed"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
+    path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
     path("admin/", admin.site.urls),
 ]
 

@@ -7,10 +7,12 @@ pages and the matrix's and guide's examples are cached until the catalogue chang
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 
-from catalogue import facetindex, search
+from catalogue import citations, facetindex, metadata, search
 from catalogue import vocabulary as v
 from catalogue.cache import cached
 from catalogue.dimensions import BY_PARAM
@@ -124,10 +126,12 @@ def paginate(request, queryset, notices, count):
 
 def case_detail(request, slug):
     """One published case; anything unpublished is 404."""
-    case = cached("case", slug, lambda: published_case(slug))
-    if case is None:
-        raise Http404("No published case has this address")
+    case = published_or_404(slug)
     related = cached("related", slug, lambda: related_cases(case))
+    # The case (and related cases) come from the cache; everything that depends on the request
+    # (absolute addresses, the access date, the CSP nonce of the JSON-LD) is made here, for it.
+    reference = case_reference(request, case)
+    sources = citations.case_source_references(case)
     return render(
         request,
         "catalogue/case_detail.html",
@@ -135,10 +139,20 @@ def case_detail(request, slug):
             "case": case,
             "related": related,
             "evidence_caveat": v.EVIDENCE_CAVEAT,
-            "catalogue_citation": catalogue_citation(request, case),
+            "catalogue_citation": reference.text,
+            "jsonld": metadata.case_jsonld(request, case, sources),
+            "open_graph": metadata.case_open_graph(request, case),
+            "cite_formats": CITE_FORMATS,
             **matrix_context(),
         },
     )
+
+
+def published_or_404(slug):
+    case = cached("case", slug, lambda: published_case(slug))
+    if case is None:
+        raise Http404("No published case has this address")
+    return case
 
 
 def published_case(slug):
@@ -154,11 +168,35 @@ def related_cases(case):
     return snapshot.with_terms(Case.objects.in_order(snapshot.related(case.pk)))
 
 
-def catalogue_citation(request, case):
-    """How to cite this entry of the catalogue."""
-    year = (case.published_at or case.updated_at).year
+def case_reference(request, case):
+    """How to cite this entry of the catalogue, read today at the address it was asked for."""
     url = request.build_absolute_uri(case.get_absolute_url())
-    return f"Co-production Case Catalogue ({year}) ‘{case.title}’. {url}"
+    return citations.case_reference(case, url, accessed=timezone.localdate())
+
+
+# (file extension, name shown on the page), in the order the page offers them.
+CITE_FORMATS = [("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON")]
+
+
+def case_cite(request, slug, fmt):
+    """/cases/<slug>/cite.bib|.ris|.json: the citation of a published case, as a file."""
+    case = published_or_404(slug)
+    return citation_file([case_reference(request, case)], fmt, f"{case.slug}.{fmt}")
+
+
+def case_sources_cite(request, slug, fmt):
+    """/cases/<slug>/sources.bib|.ris|.json: the sources a published case names, as a file."""
+    case = published_or_404(slug)
+    references = citations.case_source_references(case)
+    return citation_file(references, fmt, f"{case.slug}-sources.{fmt}")
+
+
+def citation_file(references, fmt, filename):
+    response = HttpResponse(
+        citations.FORMATS[fmt](references), content_type=citations.CONTENT_TYPES[fmt]
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 def matrix(request):
