@@ -133,6 +133,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 REQUEST_DB_SECONDS = float(os.environ.get("DJANGO_REQUEST_DB_SECONDS", "5"))
 # The whole catalogue's CSV and JSON, written once per state of the catalogue (opendata.py).
 EXPORTS_DIR = Path(os.environ.get("DJANGO_EXPORTS_DIR", BASE_DIR / "var" / "exports"))
+# Dated, unchanging releases of the open data, written only by `manage.py release_data` (releases.py).
+DATA_RELEASES_DIR = Path(os.environ.get("DJANGO_DATA_RELEASES_DIR", BASE_DIR / "var" / "releases"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

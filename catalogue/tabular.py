@@ -11,7 +11,9 @@ import json
 import re
 from pathlib import Path
 
+from catalogue import vocabulary as v
 from catalogue.interchange import EVIDENCE_FIELDS
+from catalogue.models import CoProducer, ServiceArea
 
 LIST_SEPARATOR = "|"
 # A spreadsheet runs a cell beginning with one of these as a formula: prefix it with '.
@@ -22,46 +24,150 @@ _WRITER_ESCAPES = re.compile("'*[" + re.escape("".join(FORMULA_STARTS)) + "]")
 _READER_UNESCAPES = re.compile("'" + _WRITER_ESCAPES.pattern)
 
 
-def _column(name, kind, meaning):
-    return {"name": name, "kind": kind, "meaning": meaning}
+def _column(name, kind, meaning, *, type="string", values=None, required=False):
+    """A column: `kind` and `meaning` as the codebook says them; `type` (a Table Schema type:
+    string, integer, boolean, datetime, list joined by LIST_SEPARATOR, array of JSON), `values` (the
+    vocabulary or editable model its values come from, or `countries`) and `required` for the
+    data package (datapackage.py) and the API's description (openapi.py)."""
+    return {
+        "name": name,
+        "kind": kind,
+        "meaning": meaning,
+        "type": type,
+        "values": values,
+        "required": required,
+    }
 
 
 COLUMNS = [
-    _column("slug", "text", "Stable identifier; the case's address is /cases/<slug>/."),
-    _column("title", "text", "Name of the practice or initiative."),
-    _column("summary", "text", "One or two sentences."),
+    _column(
+        "slug", "text", "Stable identifier; the case's address is /cases/<slug>/.", required=True
+    ),
+    _column("title", "text", "Name of the practice or initiative.", required=True),
+    _column("summary", "text", "One or two sentences.", required=True),
     _column("description", "text", "Full description; paragraphs separated by a blank line."),
-    _column("country", "ISO 3166-1 alpha-2", "Country where it happens."),
+    _column(
+        "country",
+        "ISO 3166-1 alpha-2",
+        "Country where it happens.",
+        values="countries",
+        required=True,
+    ),
     _column("locality", "text", "Town, city or region."),
     _column("lead_organisations", "text", "Lead organisation(s)."),
-    _column("service_areas", "slugs joined by |", "Service areas (see the vocabulary)."),
-    _column("co_producers", "slugs joined by |", "Who co-produces alongside professionals."),
-    _column("phases", "slugs joined by |", "Phases in which citizens take part."),
-    _column("activities", "slugs joined by |", "Optional sub-activities under the phases."),
-    _column("planning", "slug", "Who planned the service (matrix rows)."),
-    _column("delivery", "slug", "Who delivers it (matrix columns)."),
-    _column("benefits", "slugs joined by |", "Type: individual and/or collective."),
+    _column(
+        "service_areas",
+        "slugs joined by |",
+        "Service areas (see the vocabulary).",
+        type="list",
+        values=ServiceArea,
+    ),
+    _column(
+        "co_producers",
+        "slugs joined by |",
+        "Who co-produces alongside professionals.",
+        type="list",
+        values=CoProducer,
+    ),
+    _column(
+        "phases",
+        "slugs joined by |",
+        "Phases in which citizens take part.",
+        type="list",
+        values=v.Phase,
+        required=True,
+    ),
+    _column(
+        "activities",
+        "slugs joined by |",
+        "Optional sub-activities under the phases.",
+        type="list",
+        values=v.Activity,
+    ),
+    _column(
+        "planning",
+        "slug",
+        "Who planned the service (matrix rows).",
+        values=v.Planning,
+        required=True,
+    ),
+    _column(
+        "delivery",
+        "slug",
+        "Who delivers it (matrix columns).",
+        values=v.Delivery,
+        required=True,
+    ),
+    _column(
+        "benefits",
+        "slugs joined by |",
+        "Type: individual and/or collective.",
+        type="list",
+        values=v.Benefit,
+    ),
     _column(
         "evidence_level",
         "integer 0-5",
         "Strength of evidence that the practice causes its outcomes.",
+        type="integer",
+        values=v.EvidenceLevel,
+        required=True,
     ),
-    _column("evidence_direction", "slug", "Direction of the findings."),
-    _column("evaluation_design", "slug", "How it was evaluated."),
-    _column("independent_evaluation", "true/false", "Whether an independent evaluation exists."),
+    _column("evidence_direction", "slug", "Direction of the findings.", values=v.Direction),
+    _column("evaluation_design", "slug", "How it was evaluated.", values=v.EvaluationDesign),
+    _column(
+        "independent_evaluation",
+        "true/false",
+        "Whether an independent evaluation exists.",
+        type="boolean",
+        required=True,
+    ),
     _column("evidence_rationale", "text", "Why this evidence level, and no higher."),
-    _column("evidence_confirmed", "true/false", "Whether an editor has confirmed the level."),
-    _column("start_year", "year or empty", "Year it started."),
-    _column("end_year", "year or empty", "Year it ended; empty when ongoing or unknown."),
-    _column("ongoing", "true/false", "Still running."),
-    _column("outcomes", "JSON list", "Outcomes: [{statement, figure, benefit_group}]."),
+    _column(
+        "evidence_confirmed",
+        "true/false",
+        "Whether an editor has confirmed the level.",
+        type="boolean",
+        required=True,
+    ),
+    _column("start_year", "year or empty", "Year it started.", type="integer"),
+    _column(
+        "end_year",
+        "year or empty",
+        "Year it ended; empty when ongoing or unknown.",
+        type="integer",
+    ),
+    _column("ongoing", "true/false", "Still running.", type="boolean", required=True),
+    _column(
+        "outcomes",
+        "JSON list",
+        "Outcomes: [{statement, figure, benefit_group}].",
+        type="array",
+    ),
     _column("costs", "text", "Costs and savings."),
     _column("lessons", "text", "Obstacles and lessons."),
-    _column("level", "slug or empty", "Needham and Carr's level of co-production."),
-    _column("scenario", "slug or empty", "Substitutive or additive."),
-    _column("driver", "slug or empty", "Main driver: governance or logistical."),
-    _column("sources", "JSON list", "Sources: [{citation, year, url, kind, locator}]."),
-    _column("status", "slug", "Moderation status (open data holds published cases only)."),
+    _column(
+        "level",
+        "slug or empty",
+        "Needham and Carr's level of co-production.",
+        values=v.Level,
+    ),
+    _column("scenario", "slug or empty", "Substitutive or additive.", values=v.Scenario),
+    _column("driver", "slug or empty", "Main driver: governance or logistical.", values=v.Driver),
+    _column(
+        "sources",
+        "JSON list",
+        "Sources: [{citation, year, url, kind, locator}].",
+        type="array",
+        required=True,
+    ),
+    _column(
+        "status",
+        "slug",
+        "Moderation status (open data holds published cases only).",
+        values=v.Status,
+        required=True,
+    ),
 ]
 COLUMN_NAMES = [c["name"] for c in COLUMNS]
 LISTS = {"service_areas", "co_producers", "phases", "activities", "benefits"}

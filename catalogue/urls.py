@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
-from catalogue import feeds, opendata, sitemaps, submission, views
+from catalogue import datapackage, feeds, openapi, opendata, releases, sitemaps, submission, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,9 +28,13 @@ urlpatterns = [
     path("cases.csv", opendata.cases_csv, name="cases_csv"),
     path("cases.json", opendata.cases_json, name="cases_json"),
     path("api/", opendata.api_docs, name="api_docs"),
+    path("api/openapi.json", openapi.openapi_json, name="openapi_json"),
     path("api/cases/", opendata.api_cases, name="api_cases"),
     path("api/cases/<slug:slug>/", opendata.api_case, name="api_case"),
     path("codebook/", opendata.codebook, name="codebook"),
+    path("data/", releases.data_page, name="data_page"),
+    path("data/releases/<str:name>/<str:filename>", releases.release_file, name="release_file"),
+    path("datapackage.json", datapackage.datapackage_json, name="datapackage_json"),
     path("feeds/cases/", feeds.CasesFeed(), name="feed"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
