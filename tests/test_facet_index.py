@@ -175,3 +175,22 @@ def test_relevance_ties_are_ordered_by_title_as_in_the_database(make_case):
         make_case(slug=title.lower().replace(" ", "-").replace("ä", "a") + "-x", title=title)
     filterset = _filterset("q=gardens")
     assert filterset.page_ids(0, 10) == list(filterset.qs.values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("broad", [5000, 2])
+def test_a_broad_search_ranks_title_then_summary_then_the_rest_as_the_database_does(
+    make_case, monkeypatch, broad
+):
+    # Above search.BROAD matches SQLite ranks by field rather than bm25 (PostgreSQL always uses
+    # its weighted ts_rank): either way the title comes first, then the summary, and the list's
+    # order is the database's.
+    from catalogue import search
+
+    monkeypatch.setattr(search, "BROAD", broad)
+    body = make_case(slug="body-x", title="Tenants panel", description="Orchards in the park.")
+    summary = make_case(slug="summary-x", title="Parks forum", summary="Volunteers plant orchards.")
+    title = make_case(slug="title-x", title="Community orchards", summary="Fruit trees.")
+    filterset = _filterset("q=orchards")
+    ids = filterset.page_ids(0, 10)
+    assert ids[:3] == [title.id, summary.id, body.id]
+    assert ids == list(filterset.qs.values_list("id", flat=True))
