@@ -23,7 +23,16 @@ from catalogue.models import Case
 PER_PAGE = 5000
 
 # The main public pages, by URL name.
-PAGES = ["home", "case_list", "matrix", "guide", "codebook", "api_docs", "submit_start"]
+PAGES = [
+    "home",
+    "case_list",
+    "matrix",
+    "guide",
+    "data_page",
+    "codebook",
+    "api_docs",
+    "submit_start",
+]
 
 
 class RequestSitemap(Sitemap):

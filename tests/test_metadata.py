@@ -136,7 +136,7 @@ def test_the_sitemap_lists_every_published_case_with_its_last_change(
         assert (
             urls[f"https://{HOST}{case.get_absolute_url()}"] == case.updated_at.date().isoformat()
         )
-    for page in ["/", "/cases/", "/matrix/", "/guide/"]:
+    for page in ["/", "/cases/", "/matrix/", "/guide/", "/data/"]:
         assert f"https://{HOST}{page}" in urls
     hidden = Case.objects.exclude(status="published")
     assert not any(f"{case.get_absolute_url()}" in url for case in hidden for url in urls)
