@@ -96,8 +96,10 @@ def clock(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def exports_dir(settings, tmp_path):
-    """Each test writes the whole catalogue's export files in a folder of its own."""
+    """Each test writes the whole catalogue's export files, and any open-data release, in a
+    folder of its own."""
     settings.EXPORTS_DIR = tmp_path / "exports"
+    settings.DATA_RELEASES_DIR = tmp_path / "releases"
 
 
 @pytest.fixture(autouse=True)

@@ -56,6 +56,7 @@ PUBLIC_PAGES = [
     "/submit/outcomes/",
     "/codebook/",
     "/api/",
+    "/data/",
 ]
 
 
