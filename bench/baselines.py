@@ -18,7 +18,7 @@ from catalogue import vocabulary as v
 from catalogue.dimensions import FACETED
 from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.models import Activity, Case, CoProducer, Outcome, Phase, ServiceArea, Source
-from catalogue.views import matrix_context
+from catalogue.views import case_context
 
 AREAS = [ServiceArea(id=i, slug=f"area-{i}", name=f"Service area {i}") for i in range(1, 15)]
 PRODUCERS = [CoProducer(id=i, slug=f"producer-{i}", name=f"Co-producer {i}") for i in range(1, 7)]
@@ -46,6 +46,7 @@ def _case(n):
         evidence_rationale="Monitoring data show a change.",
         status=v.Status.PUBLISHED,
         published_at=datetime(2024, 1, 1, tzinfo=UTC),
+        updated_at=datetime(2024, 6, 1, tzinfo=UTC),
     )
     phases = PHASES[: 1 + n % 3]
     activity = Activity(id=n, slug=v.Activity.CO_PERFORMING.value)
@@ -104,15 +105,9 @@ def b1_list(request):
 
 
 def b1_case(request):
-    case = CASES[0]
-    context = {
-        "case": case,
-        "related": CASES[1:5],
-        "evidence_caveat": v.EVIDENCE_CAVEAT,
-        "catalogue_citation": "Co-production Case Catalogue (2024) ‘In-memory case’.",
-        **matrix_context(),
-    }
-    return render(request, "catalogue/case_detail.html", context)
+    return render(
+        request, "catalogue/case_detail.html", case_context(request, CASES[0], CASES[1:5])
+    )
 
 
 urlpatterns = [

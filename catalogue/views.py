@@ -128,24 +128,25 @@ def case_detail(request, slug):
     """One published case; anything unpublished is 404."""
     case = published_or_404(slug)
     related = cached("related", slug, lambda: related_cases(case))
-    # The case (and related cases) come from the cache; everything that depends on the request
-    # (absolute addresses, the access date, the CSP nonce of the JSON-LD) is made here, for it.
+    return render(request, "catalogue/case_detail.html", case_context(request, case, related))
+
+
+def case_context(request, case, related):
+    """What the case page shows. The case (and related cases) come from the cache; everything
+    that depends on the request (absolute addresses, the access date, the CSP nonce of the
+    JSON-LD) is made here, for it. `make bench` renders its baseline case page with it too."""
     reference = case_reference(request, case)
     sources = citations.case_source_references(case)
-    return render(
-        request,
-        "catalogue/case_detail.html",
-        {
-            "case": case,
-            "related": related,
-            "evidence_caveat": v.EVIDENCE_CAVEAT,
-            "catalogue_citation": reference.text,
-            "jsonld": metadata.case_jsonld(request, case, sources),
-            "open_graph": metadata.case_open_graph(request, case),
-            "cite_formats": CITE_FORMATS,
-            **matrix_context(),
-        },
-    )
+    return {
+        "case": case,
+        "related": related,
+        "evidence_caveat": v.EVIDENCE_CAVEAT,
+        "catalogue_citation": reference.text,
+        "jsonld": metadata.case_jsonld(request, case, sources),
+        "open_graph": metadata.case_open_graph(request, case),
+        "cite_formats": CITE_FORMATS,
+        **matrix_context(),
+    }
 
 
 def published_or_404(slug):

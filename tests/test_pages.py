@@ -142,8 +142,16 @@ def test_case_page_offers_copyable_citations(client, make_case):
 def test_the_benchmark_baselines_render_the_real_templates(rf, db):
     from bench import baselines
 
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     for view in (baselines.b0, baselines.b1_list, baselines.b1_case):
-        assert view(rf.get("/")).status_code == 200
+        view(rf.get("/"))  # the facet index is read once per process, at start
+        with CaptureQueriesContext(connection) as queries:
+            assert view(rf.get("/")).status_code == 200
+        assert not queries.captured_queries, view
+    # The case baseline does all the real page's work but the reads: its metadata too.
+    assert b"application/ld+json" in baselines.b1_case(rf.get("/")).content
 
 
 def test_a_busy_database_gives_a_polite_page_to_try_again(client, db, monkeypatch):
