@@ -1,6 +1,7 @@
 """The editors' workspace: a queue of what is waiting, moderation actions, history."""
 
 import json
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.db.models import F
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.dateformat import time_format
 from django.utils.html import format_html, format_html_join
 from django_countries import countries
@@ -222,6 +224,56 @@ class CountryFilter(admin.SimpleListFilter):
         return queryset.filter(country=code)
 
 
+class ReviewFilter(admin.SimpleListFilter):
+    """Published cases whose classification and evidence rating no editor has reviewed within
+    settings.CATALOGUE_REVIEW_AGE_DAYS, or ever. Choosing it shows published cases, whatever
+    the status filter said."""
+
+    title = "review"
+    parameter_name = "review"
+    DUE, NEVER, RECENT = "due", "never", "recent"
+
+    @staticmethod
+    def age():
+        return timedelta(days=settings.CATALOGUE_REVIEW_AGE_DAYS)
+
+    def lookups(self, request, model_admin):
+        days = settings.CATALOGUE_REVIEW_AGE_DAYS
+        return [
+            (self.DUE, f"Due for review (not reviewed in the last {days} days)"),
+            (self.NEVER, "Never reviewed"),
+            (self.RECENT, f"Reviewed in the last {days} days"),
+        ]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "All",
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup, QueueFilter.parameter_name: v.Status.PUBLISHED}
+                ),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        due = Case.objects.due_for_review(self.age())
+        if value == self.DUE:
+            return queryset.filter(pk__in=due.values("pk"))
+        if value == self.NEVER:
+            return queryset.published().filter(reviewed_at__isnull=True)
+        if value == self.RECENT:
+            return queryset.published().exclude(pk__in=due.values("pk"))
+        raise IncorrectLookupParameters(f"No review filter is called {value[:40]!r}")
+
+
 class OutcomeInline(admin.TabularInline):
     model = Outcome
     form = AdminForm
@@ -345,6 +397,11 @@ def confirm_evidence(modeladmin, request, queryset):
     _run(modeladmin, request, queryset, services.case_confirm_evidence)
 
 
+@admin.action(description="Mark as reviewed (classification and evidence)", permissions=["change"])
+def mark_reviewed(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.case_mark_reviewed)
+
+
 @admin.action(description="Erase the submitter's personal data", permissions=["change"])
 def erase_submitter(modeladmin, request, queryset):
     _run(modeladmin, request, queryset, services.case_erase_submitter)
@@ -360,10 +417,12 @@ class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
         "submitted_at",
         "cell_short",
         "evidence",
+        "reviewed",
         "country",
     ]
     list_filter = [
         QueueFilter,
+        ReviewFilter,
         "planning",
         "delivery",
         "phases",
@@ -389,6 +448,8 @@ class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
         "submitter_erased_at",
         "submitter_proposal",
         "possible_duplicates",
+        "reviewed_at",
+        "reviewed_by",
     ]
     inlines = [OutcomeInline, SourceInline, ModerationEventInline]
     actions = [
@@ -397,6 +458,7 @@ class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
         _with_reason("reject", services.case_reject, "Reject"),
         _with_reason("withdraw", services.case_withdraw, "Withdraw"),
         confirm_evidence,
+        mark_reviewed,
         erase_submitter,
     ]
     fieldsets = [
@@ -450,6 +512,7 @@ class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
                     "independent_evaluation",
                     "evidence_rationale",
                     "evidence_confirmed",
+                    ("reviewed_at", "reviewed_by"),
                 ]
             },
         ),
@@ -479,6 +542,10 @@ class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
     def evidence(self, case):
         state = "confirmed" if case.evidence_confirmed else "proposed"
         return f"{case.evidence_level} ({state})"
+
+    @admin.display(description="last reviewed", ordering=F("reviewed_at").asc(nulls_first=True))
+    def reviewed(self, case):
+        return date_format(case.reviewed_at, "j M Y") if case.reviewed_at else "never"
 
     @admin.display(description="possible duplicates")
     def possible_duplicates(self, case):

@@ -5,11 +5,14 @@ checks documents and reports every problem by file, row and field. Writing them 
 `services.cases_import` (and `case_submit` for one submission).
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django_countries import countries
 
 from catalogue import vocabulary as v
@@ -42,6 +45,7 @@ SCALAR_FIELDS = (
     "scenario",
     "driver",
     "status",
+    "reviewed_at",
 )
 EVIDENCE_FIELDS = {
     "level": "evidence_level",
@@ -74,6 +78,7 @@ TEXTS = {
 INTEGERS = {"start_year", "end_year", "evidence.level", "sources.year"}
 OPTIONAL_INTEGERS = {"start_year", "end_year", "sources.year"}
 BOOLEANS = {"ongoing", "evidence.independent", "evidence.confirmed"}
+DATETIMES = {"reviewed_at"}  # ISO 8601, or null
 WHOLE_NUMBER = re.compile(r"\s*-?[0-9]+\s*")
 
 
@@ -106,6 +111,7 @@ def case_document(case):
         "driver": case.driver,
         "sources": [{f: getattr(s, f) for f in SOURCE_FIELDS} for s in case.sources.all()],
         "status": case.status,
+        "reviewed_at": case.reviewed_at.isoformat() if case.reviewed_at else None,
     }
 
 
@@ -139,6 +145,7 @@ class Parsed:
     outcomes: list
     sources: list
     warnings: list
+    review_undated: bool = False  # the document does not say when the case was last reviewed
 
 
 def _messages(error):
@@ -172,11 +179,38 @@ def _value(name, value):
         if isinstance(value, bool):
             return value
         raise ValueError(f"must be true or false, not {_shown(value)}")
+    if name in DATETIMES:
+        return _moment(value)
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ValueError(f"must be text, not {_shown(value)}")
     return value
+
+
+def _moment(value):
+    """An ISO 8601 date and time (UTC when it names no offset) or date (its midnight, UTC), not
+    in the future; None for null or empty."""
+    if value is None or value == "":
+        return None
+    problem = (
+        f"must be an ISO 8601 date and time, such as 2025-03-01T09:30:00+00:00, not {_shown(value)}"
+    )
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError(problem)
+    try:
+        moment = parse_datetime(value.strip())
+        if moment is None and (day := parse_date(value.strip())):
+            moment = datetime.datetime.combine(day, datetime.time())
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ValueError(problem)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    if moment > timezone.now():
+        raise ValueError(f"cannot be in the future ({value.strip()})")
+    return moment
 
 
 REFUSED = object()
@@ -239,6 +273,7 @@ def parse_document(doc, row, lookups, file=""):
     slug = doc.get("slug")
     existing = lookups["cases"].get(slug) if isinstance(slug, str) else None
     case = existing or Case()
+    existing_review = case.reviewed_at
     refused = []
     for name in SCALAR_FIELDS:
         if name in doc:
@@ -316,7 +351,9 @@ def parse_document(doc, row, lookups, file=""):
         and "sources" not in {e.field for e in reading.errors}
     ):
         reading.refuse("sources", "a published case names at least one source")
-    parsed = Parsed(case, relations, outcomes, sources, reading.warnings)
+    if "reviewed_at" in doc and existing and case.reviewed_at != existing_review:
+        case.reviewed_by = None  # the document's date, not an editor's review here
+    parsed = Parsed(case, relations, outcomes, sources, reading.warnings, "reviewed_at" not in doc)
     return parsed, reading.errors
 
 

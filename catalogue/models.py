@@ -177,6 +177,13 @@ class CaseQuerySet(models.QuerySet):
 
         return search.with_rank(self, q).order_by("-search_rank", "title", "id")
 
+    def due_for_review(self, age):
+        """Published cases whose classification and evidence rating no editor has reviewed
+        within `age` (a timedelta), or ever."""
+        return self.published().filter(
+            Q(reviewed_at__isnull=True) | Q(reviewed_at__lt=timezone.now() - age)
+        )
+
     # The orders of the list (each walks an index of Case.Meta.indexes).
     def newest(self):
         return self.order_by("-published_at", "-id")
@@ -280,6 +287,25 @@ class Case(models.Model):
     )
     evidence_confirmed = models.BooleanField(
         default=False, help_text="An editor has checked the evidence level against the sources."
+    )
+    # When an editor last vouched for the classification and the evidence rating together
+    # (services.py says which steps count); public, so readers can judge how current it is.
+    reviewed_at = models.DateTimeField(
+        "classification and evidence last reviewed",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set when an editor confirms the evidence rating, publishes a case whose rating "
+        "is confirmed, or marks it as reviewed.",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Private: only editors see it.",
     )
 
     # Further description
@@ -512,6 +538,7 @@ class ModerationEvent(models.Model):
         CONFIRM_EVIDENCE = "confirm_evidence", "Evidence rating confirmed"
         CHANGE_EVIDENCE = "change_evidence", "Evidence rating changed in the case form"
         ERASE_SUBMITTER = "erase_submitter", "Submitter's personal data erased"
+        REVIEW = "review", "Classification and evidence reviewed"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=20, choices=Action.choices)

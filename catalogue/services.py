@@ -161,6 +161,7 @@ def _submit(document, contact, nonce, token):
             "status": Status.SUBMITTED,
         }
         document["evidence"] = {**document.get("evidence", {}), "confirmed": False}
+        document["reviewed_at"] = None
         item = _parse(document)
         case = item.case
         case.reference = _new_reference()
@@ -191,7 +192,9 @@ def case_resubmit(*, case: Case, document: dict, contact: Contact | None = None)
             raise TransitionError("Only a case with changes requested can be resubmitted.")
         document = {**document, "slug": case.slug, "status": Status.SUBMITTED}
         document["evidence"] = {**document.get("evidence", {}), "confirmed": False}
+        document["reviewed_at"] = None  # the submitter's new version has not been reviewed
         item = _parse(document)
+        item.case.reviewed_by = None
         item.case.proposal = document
         if contact:
             _set_contact(item.case, contact)
@@ -215,13 +218,16 @@ def _transition(case, action, *, actor, reason=""):
                 f"“{case.title}” is {case.get_status_display().lower()}: "
                 f"it cannot be {action.label.lower()} from there."
             )
+        fields = ["status", "published_at", "version", "updated_at"]
         if rule.target == Status.PUBLISHED:
             _check_publishable(case)
             case.published_at = case.published_at or timezone.now()
+            if case.evidence_confirmed:
+                fields += _reviewed(case, actor)
         from_status = case.status
         case.status = rule.target
         case.version += 1
-        case.save(update_fields=["status", "published_at", "version", "updated_at"])
+        case.save(update_fields=fields)
         _record(case, action, actor=actor, from_status=from_status, reason=reason)
         _notify(case, action.value, reason=reason)
     return case
@@ -264,9 +270,36 @@ def case_confirm_evidence(*, case: Case, actor, level: int | None = None) -> Cas
             case.evidence_level = v.EvidenceLevel(level)
         case.evidence_confirmed = True
         case.version += 1
-        case.save(update_fields=["evidence_level", "evidence_confirmed", "version", "updated_at"])
+        fields = ["evidence_level", "evidence_confirmed", "version", "updated_at"]
+        case.save(update_fields=fields + _reviewed(case, actor))
         _record(case, Action.CONFIRM_EVIDENCE, actor=actor, from_status=case.status, reason=note)
     return case
+
+
+def case_mark_reviewed(*, case: Case, actor) -> Case:
+    """An editor has checked the case's classification and evidence rating against its sources
+    and found them right: the review date is now, and the rating is confirmed."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        note = "" if case.evidence_confirmed else "Evidence rating confirmed."
+        case.evidence_confirmed = True
+        case.version += 1
+        fields = ["evidence_confirmed", "version", "updated_at"]
+        case.save(update_fields=fields + _reviewed(case, actor))
+        _record(case, Action.REVIEW, actor=actor, from_status=case.status, reason=note)
+    return case
+
+
+def _reviewed(case, actor):
+    """Stamp the case as reviewed by `actor` now; returns the fields this changed.
+
+    A review is an editor vouching for the classification and the evidence rating together:
+    confirming the rating (the action, or a save that confirms it or changes a confirmed
+    rating), publishing a case whose rating is confirmed, or "Mark as reviewed". Other edits
+    are not reviews; an import keeps the date its documents give (`_prepare`)."""
+    case.reviewed_at = timezone.now()
+    case.reviewed_by = actor if getattr(actor, "pk", None) else None
+    return ["reviewed_at", "reviewed_by"]
 
 
 def case_erase_submitter(*, case: Case, actor) -> Case:
@@ -306,8 +339,11 @@ def case_save(*, case: Case, created: bool, actor=None) -> Case:
                 .first()
             )
         case.version = 1 if created else (case.version or 0) + 1
+        note = _evidence_change(before, case)
+        if note and case.evidence_confirmed:
+            _reviewed(case, actor)
         case.save()
-        if note := _evidence_change(before, case):
+        if note:
             _record(case, Action.CHANGE_EVIDENCE, actor=actor, from_status=case.status, reason=note)
     return case
 
@@ -371,6 +407,7 @@ IMPORTED_FIELDS = [
     "related_text",
     "published_at",
     "updated_at",
+    "reviewed_by",
 ]
 
 
@@ -400,6 +437,11 @@ def _prepare(item, *, now):
     case = item.case
     if case.status == Status.PUBLISHED and not case.published_at:
         case.published_at = now
+    if item.review_undated and case.status == Status.PUBLISHED and case.evidence_confirmed:
+        # A document prepared by editors, published with its rating confirmed and no date of
+        # review, counts as reviewed when it is published here (migration 0016 does the same
+        # for cases published before review dates were kept).
+        case.reviewed_at = case.reviewed_at or case.published_at
     case.outcome_text = outcome_text(item.outcomes)
     case.related_text = related_text(
         item.relations.get("service_areas", []),

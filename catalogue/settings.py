@@ -171,6 +171,9 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "5"))  # seconds per SMTP exchange
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "catalogue@localhost")
 EDITOR_EMAILS = env_list("DJANGO_EDITOR_EMAILS")
+# How long an editor's review of a case's classification and evidence rating holds before the
+# admin lists the case as due for review again.
+CATALOGUE_REVIEW_AGE_DAYS = int(os.environ.get("DJANGO_CATALOGUE_REVIEW_AGE_DAYS", "730"))
 
 # Cache: per-process memory by default; Redis (shared by all workers) when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")

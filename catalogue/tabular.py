@@ -130,6 +130,12 @@ COLUMNS = [
         type="boolean",
         required=True,
     ),
+    _column(
+        "reviewed_at",
+        "ISO 8601 date and time, or empty",
+        "When an editor last reviewed the classification and evidence rating; empty if not "
+        "yet reviewed.",
+    ),
     _column("start_year", "year or empty", "Year it started.", type="integer"),
     _column(
         "end_year",

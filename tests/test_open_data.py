@@ -46,6 +46,7 @@ PUBLIC_KEYS = {
     "driver",
     "sources",
     "status",
+    "reviewed_at",
 }
 API_KEYS = PUBLIC_KEYS | {"url", "matrix_cell", "published_at"}
 
