@@ -297,7 +297,7 @@ def _reviewed(case, actor):
     confirming the rating (the action, or a save that confirms it or changes a confirmed
     rating), publishing a case whose rating is confirmed, or "Mark as reviewed". Other edits
     are not reviews; an import keeps the date its documents give (`_prepare`)."""
-    case.reviewed_at = timezone.now()
+    case.reviewed_at = timezone.now().replace(microsecond=0)  # as the case document gives it
     case.reviewed_by = actor if getattr(actor, "pk", None) else None
     return ["reviewed_at", "reviewed_by"]
 
@@ -441,7 +441,7 @@ def _prepare(item, *, now):
         # A document prepared by editors, published with its rating confirmed and no date of
         # review, counts as reviewed when it is published here (migration 0016 does the same
         # for cases published before review dates were kept).
-        case.reviewed_at = case.reviewed_at or case.published_at
+        case.reviewed_at = case.reviewed_at or case.published_at.replace(microsecond=0)
     case.outcome_text = outcome_text(item.outcomes)
     case.related_text = related_text(
         item.relations.get("service_areas", []),

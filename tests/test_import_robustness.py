@@ -153,7 +153,7 @@ def test_a_row_with_more_cells_than_the_header_is_refused(vocabularies, tmp_path
     text = csv_text([case_doc()]).replace(",published\r\n", ",published,red\r\n")
     (tmp_path / "cases.csv").write_text(text, encoding="utf-8")
     err = refused(capsys, str(tmp_path / "cases.csv"))
-    assert "cases.csv: row 1 has 32 cells" in err
+    assert f"cases.csv: row 1 has {len(COLUMN_NAMES) + 1} cells" in err
 
 
 @pytest.mark.parametrize(
