@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/<slug:slug>/sources.json", views.case_sources_cite, {"fmt": "json"}, name="case_sources_json"),
     path("matrix/", views.matrix, name="matrix"),
     path("guide/", views.guide, name="guide"),
+    path("evidence/", views.evidence_map, name="evidence_map"),
     path("cases/<slug:slug>/report/", submission.report_problem, name="report_problem"),
     path("submit/", submission.submit_start, name="submit_start"),
     path("submit/restart/", submission.submit_restart, name="submit_restart"),

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from catalogue import citations, facetindex, metadata, search
+from catalogue import citations, facetindex, gapmap, metadata, search
 from catalogue import vocabulary as v
 from catalogue.cache import cached
 from catalogue.dimensions import BY_PARAM
@@ -226,6 +226,33 @@ def matrix(request):
         request,
         "catalogue/matrix.html",
         {"cells": cells, "planning_terms": list(v.Planning), **matrix_context(counts)},
+    )
+
+
+def evidence_map(request):
+    """The evidence-gap map: phases against matrix cells (or service areas), each with its
+    cases' evidence levels, under the list's other filters (gapmap.py)."""
+    found = gapmap.gap_map(request.GET)
+    facets = {f.name: f for f in facet_counts(found.filterset)}
+    shown = ("country", "area", "type", "evidence_min")
+    return render(
+        request,
+        "catalogue/evidence_map.html",
+        {
+            "map": found,
+            "views": gapmap.VIEWS,
+            "filters": [facets[name] for name in shown if name not in gapmap.AXES[found.view]],
+            "applied": [chip.label for chip in chips(list(facets.values()), found.filterset)],
+            "hidden": [
+                (name, value)
+                for name, values in found.kept.lists()
+                if name not in shown
+                for value in values
+            ],
+            "levels": list(v.EvidenceLevel),
+            "refused_cells": v.REFUSED_CELLS,
+            "evidence_caveat": v.EVIDENCE_CAVEAT,
+        },
     )
 
 
