@@ -89,6 +89,12 @@ class Snapshot:
             return self.nothing()
         return matrix[:, [names.index(slug) for slug in slugs]].all(axis=1)
 
+    def sharing(self, param, slugs):
+        """Cases related to at least one of the slugs (unknown slugs are left out)."""
+        names, matrix = self.terms[param]
+        columns = [names.index(slug) for slug in slugs if slug in names]
+        return matrix[:, columns].any(axis=1) if columns else self.nothing()
+
     def tally_terms(self, param, mask):
         names, matrix = self.terms[param]
         counts = np.count_nonzero(matrix[mask], axis=0)
@@ -174,17 +180,20 @@ class Snapshot:
         cell = (self.columns["planning"] == self.columns["planning"][at]) & (
             self.columns["delivery"] == self.columns["delivery"][at]
         )
-        shares = {}
-        for param in ("area", "phase"):
-            matrix = self.terms[param][1]
-            own = matrix[at]
-            shares[param] = matrix[:, own].any(axis=1) if own.any() else self.nothing()
+        shares = {
+            param: self.sharing(param, self.slugs_of(param, at)) for param in ("area", "phase")
+        }
         picked = []
         for tier in (cell & shares["area"], cell, shares["area"], shares["phase"]):
             for case in self.page(others & tier, self.newest, 0, limit):
                 if case not in picked:
                     picked.append(case)
         return picked[:limit]
+
+    def slugs_of(self, param, at):
+        """The slugs of the terms of the case at a position, in the snapshot's column order."""
+        names, matrix = self.terms[param]
+        return [names[i] for i in np.flatnonzero(matrix[at])]
 
     def with_terms(self, cases):
         """The cases, each given its phases, service areas and co-producers from the snapshot, as

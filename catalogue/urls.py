@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
-from catalogue import datapackage, feeds, openapi, opendata, releases, sitemaps, submission, views
+from catalogue import datapackage, feeds, openapi, opendata, practice, releases, sitemaps, submission, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("cases/<slug:slug>/sources.json", views.case_sources_cite, {"fmt": "json"}, name="case_sources_json"),
     path("matrix/", views.matrix, name="matrix"),
     path("guide/", views.guide, name="guide"),
+    path("match/", practice.match, name="match"),
+    path("compare/", practice.compare, name="compare"),
+    path("compare/cases.csv", practice.compare_csv, name="compare_csv"),
     path("evidence/", views.evidence_map, name="evidence_map"),
     path("cases/<slug:slug>/report/", submission.report_problem, name="report_problem"),
     path("submit/", submission.submit_start, name="submit_start"),

@@ -1,0 +1,322 @@
+"""Pages for practitioners weighing up their own situation: "Find cases like mine" (/match/, a
+GET form whose answers matching.py ranks the published cases against) and the side-by-side
+comparison of up to three cases (/compare/?cases=a,b,c, and the same rows as CSV)."""
+
+import csv
+import re
+
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
+from django_countries import countries
+
+from catalogue import facetindex, matching
+from catalogue import vocabulary as v
+from catalogue.cache import cached
+from catalogue.forms import CleanText, plain_choices
+from catalogue.models import Case, CoProducer, ServiceArea
+from catalogue.submission import error_list
+from catalogue.tabular import _neutralise
+from catalogue.views import published_case
+
+# /match/ ------------------------------------------------------------------------------------
+
+
+class MatchForm(CleanText, forms.Form):
+    """The situation, in the plain words of the submission's questions."""
+
+    areas = forms.ModelMultipleChoiceField(
+        label="Which service area is it in?",
+        queryset=ServiceArea.objects.all(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick one, or a few if it spans them.",
+        error_messages={"required": "Tick at least one service area."},
+    )
+    producers = forms.ModelMultipleChoiceField(
+        label="Who are the people who would take part alongside professionals?",
+        queryset=CoProducer.objects.all(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one group of people who would take part."},
+    )
+    planning = forms.ChoiceField(
+        label="Who would plan or design the service?",
+        choices=plain_choices("planning", v.Planning),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say who would plan or design the service."},
+    )
+    delivery = forms.ChoiceField(
+        label="Who would deliver it day to day?",
+        choices=plain_choices("delivery", v.Delivery),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say who would deliver the service day to day."},
+    )
+    benefits = forms.MultipleChoiceField(
+        label="Who should benefit?",
+        choices=plain_choices("benefits", v.Benefit),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick both if you want both.",
+        error_messages={"required": "Say who should benefit: tick one or both."},
+    )
+    phases = forms.MultipleChoiceField(
+        label="At which stages would citizens take part? (optional)",
+        choices=plain_choices("phases", v.Phase),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    country = forms.ChoiceField(
+        label="Country (optional)",
+        required=False,
+        help_text="Cases in this country rank a little higher; others are still shown. "
+        "Only countries with published cases are listed.",
+    )
+
+    def __init__(self, *args, snapshot=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        held = set(snapshot.labels.get("country", [])) if snapshot is not None else set()
+        self.fields["country"].choices = [
+            ("", "Any country"),
+            *((code, name) for code, name in countries if code in held),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        cell = v.cell_for(data.get("planning"), data.get("delivery"))
+        if cell and cell.refused:
+            self.add_error(
+                "delivery",
+                f"{cell.explanation} Choose who else would plan it, or who would help deliver it.",
+            )
+        return data
+
+    def situation(self):
+        data = self.cleaned_data
+        return matching.Situation(
+            areas=tuple(area.slug for area in data["areas"]),
+            producers=tuple(producer.slug for producer in data["producers"]),
+            planning=data["planning"],
+            delivery=data["delivery"],
+            benefits=tuple(data["benefits"]),
+            phases=tuple(data["phases"]),
+            country=data["country"],
+        )
+
+
+def match(request):
+    """Find cases like mine: the form, and once answered the ten closest published cases."""
+    answered = any(name in request.GET for name in MatchForm.base_fields)
+    snapshot = facetindex.current()
+    form = MatchForm(request.GET if answered else None, snapshot=snapshot)
+    results = None
+    if answered and form.is_valid():
+        situation = form.situation()
+        results = matching.matches(
+            snapshot,
+            situation,
+            lambda ids: snapshot.with_terms(Case.objects.in_order(ids)),
+        )
+    return render(
+        request,
+        "catalogue/match.html",
+        {
+            "form": form,
+            "error_list": error_list(form) if answered else [],
+            "results": results,
+            "criteria": matching.CRITERIA,
+            "tie_breaks": matching.TIE_BREAKS,
+            "limit": matching.RESULTS,
+        },
+    )
+
+
+# /compare/ ----------------------------------------------------------------------------------
+
+MAX_CASES = 3
+MAX_READ = 10  # addresses read from one request; any more are ignored unread
+SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,120}$")
+
+
+def chosen_slugs(values):
+    """The distinct case addresses in `cases` values (comma-separated or repeated), in order;
+    at most MAX_READ are read, each as at most 120 characters."""
+    slugs, more = [], False
+    for value in values[:MAX_READ]:
+        for slug in value[: MAX_READ * 121].split(","):
+            slug = slug.strip()
+            if not slug or slug in slugs:
+                continue
+            if len(slugs) == MAX_READ:
+                more = True
+                break
+            slugs.append(slug[:121])
+    return slugs, more or len(values) > MAX_READ
+
+
+def comparison(values):
+    """(cases, notices): the published cases among the chosen addresses, at most three, and what
+    was left out and why."""
+    slugs, more = chosen_slugs(values)
+    cases, notices, unknown, extra = [], [], [], []
+    for slug in slugs:
+        case = (
+            cached("case", slug, lambda slug=slug: published_case(slug))
+            if SLUG.match(slug)
+            else None
+        )
+        if case is None:
+            unknown.append(slug)
+        elif len(cases) == MAX_CASES:
+            extra.append(case.title)
+        else:
+            cases.append(case)
+    if unknown:
+        names = ", ".join(f"“{slug[:60]}”" for slug in unknown)
+        notices.append(f"No published case has the address {names}: left out.")
+    if extra or more:
+        left = f" ({'; '.join(extra)})" if extra else ""
+        notices.append(
+            f"You can compare at most {MAX_CASES} cases: the first {MAX_CASES} are shown, "
+            f"the others{left} were left out."
+        )
+    return cases, notices
+
+
+def compare_query(slugs):
+    """The query string of a comparison of these cases ("" for none)."""
+    return "?" + urlencode({"cases": ",".join(slugs)}) if slugs else ""
+
+
+def _join(items):
+    return "; ".join(str(item) for item in items)
+
+
+def _cell(value):
+    """A cell of the comparison: a list of texts (one for most rows, one per outcome or source)."""
+    if isinstance(value, list):
+        return [str(item) for item in value if item]
+    return [str(value)] if value else []
+
+
+def _outcomes(case, group):
+    return [
+        f"{outcome.figure}: {outcome.statement}" if outcome.figure else outcome.statement
+        for outcome in case.outcomes.all()
+        if outcome.benefit_group == group
+    ]
+
+
+def _sources(case):
+    return [
+        source.citation + (f" ({source.locator})" if source.locator else "")
+        for source in case.sources.all()
+    ]
+
+
+def comparison_rows(cases):
+    """[(group, [(row label, [cell for each case])])]: what the page's table and the CSV show;
+    each cell is a list of texts (`_cell`)."""
+
+    def row(label, value):
+        return (label, [_cell(value(case)) for case in cases])
+
+    groups = [
+        (
+            "About the case",
+            [
+                row("Summary", lambda c: c.summary),
+                row("Where", lambda c: ", ".join(x for x in (c.locality, c.country.name) if x)),
+                row("When", lambda c: c.period or ""),
+                row("Lead organisation(s)", lambda c: c.lead_organisations),
+            ],
+        ),
+        (
+            "Classification",
+            [
+                row("Matrix cell", lambda c: c.cell.name),
+                row("Who planned it", lambda c: c.get_planning_display()),
+                row("Who delivers it", lambda c: c.get_delivery_display()),
+                row("Phases", lambda c: _join(p.label for p in c.phases.all())),
+                row("Type", lambda c: _join(b.label for b in c.benefits)),
+                row("Service areas", lambda c: _join(a.label for a in c.service_areas.all())),
+                row("Co-producers", lambda c: _join(p.label for p in c.co_producers.all())),
+            ],
+        ),
+        (
+            "Evidence",
+            [
+                row("Level", lambda c: f"{c.evidence_level}: {c.evidence.label}"),
+                row("Evaluation design", lambda c: c.get_evaluation_design_display()),
+                row("Direction of findings", lambda c: c.get_evidence_direction_display()),
+                row(
+                    "Independent evaluation", lambda c: "Yes" if c.independent_evaluation else "No"
+                ),
+                row(
+                    "Rating",
+                    lambda c: "Confirmed by an editor" if c.evidence_confirmed else "Proposed",
+                ),
+                row("What the evidence shows", lambda c: c.evidence_rationale),
+            ],
+        ),
+        (
+            "Outcomes by who benefits",
+            [
+                row(group.label, lambda c, group=group: _outcomes(c, group.value))
+                for group in v.BenefitGroup
+                if any(_outcomes(c, group.value) for c in cases)
+            ],
+        ),
+        (
+            "Costs and lessons",
+            [
+                row("Costs and savings", lambda c: c.costs),
+                row("Obstacles and lessons", lambda c: c.lessons),
+            ],
+        ),
+        ("Sources", [row("Sources", _sources)]),
+    ]
+    return [(group, rows) for group, rows in groups if rows]
+
+
+def compare(request):
+    """Up to three published cases side by side, with links to remove each and to add more."""
+    cases, notices = comparison(request.GET.getlist("cases"))
+    slugs = [case.slug for case in cases]
+    columns = [
+        {
+            "case": case,
+            "remove": reverse("compare") + compare_query([s for s in slugs if s != case.slug]),
+        }
+        for case in cases
+    ]
+    return render(
+        request,
+        "catalogue/compare.html",
+        {
+            "columns": columns,
+            "rows": comparison_rows(cases),
+            "notices": notices,
+            "query": compare_query(slugs),
+            "slugs": ",".join(slugs),
+            "full": len(cases) >= MAX_CASES,
+            "max_cases": MAX_CASES,
+        },
+    )
+
+
+def compare_csv(request):
+    """The comparison's rows as CSV: one column per case, cells safe to open in a spreadsheet."""
+    cases, _ = comparison(request.GET.getlist("cases"))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, "comparison.csv")
+    writer = csv.writer(response, lineterminator="\r\n")
+    writer.writerow([_neutralise(text) for text in ["Group", "Field", *(c.title for c in cases)]])
+    address = request.build_absolute_uri
+    writer.writerow(["About the case", "Address", *(address(c.get_absolute_url()) for c in cases)])
+    for group, rows in comparison_rows(cases):
+        for label, values in rows:
+            texts = [group, label, *("\n".join(cell) for cell in values)]
+            writer.writerow([_neutralise(text) for text in texts])
+    return response
