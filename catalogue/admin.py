@@ -38,6 +38,7 @@ from catalogue.models import (
     Outcome,
     Phase,
     ProblemReport,
+    SearchAlert,
     ServiceArea,
     Source,
     SynonymGroup,
@@ -662,6 +663,32 @@ class NotificationAdmin(CheckedListParameters, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SearchAlert)
+class SearchAlertAdmin(CheckedListParameters, admin.ModelAdmin):
+    """Readers' search alerts: read-only, so editors can answer a question about one or erase an
+    address on request (delete). Addresses are in no export, the API or any public page."""
+
+    list_display = ["email", "query", "frequency", "created_at", "confirmed_at", "last_sent_at"]
+    list_filter = ["frequency", ("confirmed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email"]
+    fields = ["email", "query", "frequency", "created_at", "confirmed_at", "last_sent_at"]
+    readonly_fields = fields
+    actions = ["delete_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        services.alert_unsubscribe(alert=obj)
+
+    def delete_queryset(self, request, queryset):
+        for alert in queryset:
+            services.alert_unsubscribe(alert=alert)
 
 
 @admin.register(ServiceArea, CoProducer)

@@ -619,3 +619,48 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class SearchAlert(models.Model):
+    """A reader's request for e-mail about newly published cases of one search of the list: the
+    list's parameters that choose cases, normalised (alerts.normalised_query), and how often.
+    No account: the address is its owner's key, proved by the confirmation link; it is private
+    (never in an export or the API) and deleted when its owner unsubscribes. The private link
+    token is made again from `nonce` (services.alert_token); only its hash is stored."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        DAILY = "daily", "Daily"
+
+    email = models.EmailField("address", max_length=254)
+    query = models.CharField(max_length=2000, blank=True)
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default="weekly")
+    nonce = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["confirmed_at"], name="alert_confirmed")]
+        verbose_name, verbose_name_plural = "search alert", "search alerts"
+
+    def __str__(self):
+        return f"{self.get_frequency_display()} alert {self.pk}"
+
+
+class SentAlertCase(models.Model):
+    """A case a search alert has e-mailed: never sent to the same alert twice."""
+
+    alert = models.ForeignKey(SearchAlert, on_delete=models.CASCADE, related_name="sent")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "case"], name="alert_case_sent_once")
+        ]
+
+    def __str__(self):
+        return f"case {self.case_id} sent to alert {self.alert_id}"

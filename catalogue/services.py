@@ -1,5 +1,5 @@
 """Every write with side effects, each in one transaction: submissions and the moderation
-workflow, imports, editors' saves in the admin, erasure and problem reports.
+workflow, imports, editors' saves in the admin, erasure, problem reports and search alerts.
 
 Views, admin actions and commands call these functions; nothing else changes a case's status.
 Each workflow step is recorded as a ModerationEvent (who, when, from, to, why), and its e-mails
@@ -11,6 +11,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -31,7 +32,15 @@ from catalogue.interchange import (
     ImportFailed,
     validate_documents,
 )
-from catalogue.models import Case, ModerationEvent, Outcome, ProblemReport, Source
+from catalogue.models import (
+    Case,
+    ModerationEvent,
+    Outcome,
+    ProblemReport,
+    SearchAlert,
+    SentAlertCase,
+    Source,
+)
 from catalogue.search import refresh_words
 
 logger = logging.getLogger(__name__)
@@ -547,3 +556,142 @@ def editor_emails():
         get_user_model().objects.filter(groups__name="Editors", is_active=True).exclude(email="")
     )
     return sorted(set(settings.EDITOR_EMAILS) | set(users.values_list("email", flat=True)))
+
+
+# Search alerts (catalogue/alerts.py): "Email me new cases like these".
+
+ALERT_PERIODS = {
+    SearchAlert.Frequency.DAILY: timedelta(days=1),
+    SearchAlert.Frequency.WEEKLY: timedelta(days=7),
+}
+# A scheduler's daily run starts a little earlier or later each day: an alert is due this much
+# before its full period has passed, so a daily digest never skips a day.
+ALERT_SLACK = timedelta(hours=2)
+PENDING_ALERTS_PER_ADDRESS = 5  # unconfirmed alerts an address may have: no flood of confirmations
+UNCONFIRMED_KEPT = timedelta(days=7)  # an alert not confirmed in a week is deleted, its address too
+
+
+def _alert_token(nonce, secret):
+    return salted_hmac("catalogue.alert", nonce, secret=secret, algorithm="sha256").hexdigest()
+
+
+def alert_token(alert):
+    """The alert's private link token, made again from its nonce; "" if made under a secret key
+    that is no longer in SECRET_KEY_FALLBACKS."""
+    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        token = _alert_token(alert.nonce, secret)
+        if constant_time_compare(token_hash(token), alert.token_hash):
+            return token
+    return ""
+
+
+def alert_url(alert, name):
+    """The alert's confirm or unsubscribe link at the site's public address."""
+    return f"{settings.SITE_URL}{reverse(name, args=[alert_token(alert)])}"
+
+
+def alert_for_token(token):
+    """The alert a private link points to, or None."""
+    if not token or len(token) > 100:
+        return None
+    return SearchAlert.objects.filter(token_hash=token_hash(token)).first()
+
+
+def alert_subscribe(*, email: str, query: str, frequency: str) -> SearchAlert | None:
+    """Record an unconfirmed alert and e-mail its confirmation link. An address that already has
+    this search unconfirmed is sent its link again; one with too many unconfirmed alerts is sent
+    nothing (None), so nobody can flood an inbox that is not theirs."""
+    from catalogue.alerts import Search
+
+    with transaction.atomic():
+        pending = SearchAlert.objects.filter(email=email, confirmed_at__isnull=True)
+        alert = pending.filter(query=query).first()
+        if alert is None:
+            if pending.count() >= PENDING_ALERTS_PER_ADDRESS:
+                return None
+            nonce = secrets.token_urlsafe(32)
+            alert = SearchAlert.objects.create(
+                email=email,
+                query=query,
+                frequency=frequency,
+                nonce=nonce,
+                token_hash=token_hash(_alert_token(nonce, settings.SECRET_KEY)),
+            )
+        elif alert.frequency != frequency:
+            alert.frequency = frequency
+            alert.save(update_fields=["frequency"])
+        search = Search.of_alert(alert)
+        context = {
+            "alert": alert,
+            "described": search.in_words(),
+            "confirm_url": alert_url(alert, "alert_confirm"),
+        }
+        notifications.queue("email/alert_confirm.txt", context, [email])
+    return alert
+
+
+def alert_confirm(*, alert: SearchAlert, now=None) -> SearchAlert:
+    """Start the alert: new cases are counted from now. Confirming twice changes nothing."""
+    with transaction.atomic():
+        alert = SearchAlert.objects.select_for_update().get(pk=alert.pk)
+        if alert.confirmed_at is None:
+            alert.confirmed_at = now or timezone.now()
+            alert.save(update_fields=["confirmed_at"])
+    return alert
+
+
+def alert_unsubscribe(*, alert: SearchAlert) -> None:
+    """Delete the alert, its address and the record of what it was sent."""
+    with transaction.atomic():
+        SearchAlert.objects.filter(pk=alert.pk).delete()
+
+
+def alerts_send_due(*, now=None) -> int:
+    """Queue the digest of every confirmed alert that is due and has new matching cases, each in
+    its own transaction with the record of what it lists, so a case is never sent twice to one
+    alert, however often this runs. Unconfirmed alerts older than UNCONFIRMED_KEPT are deleted.
+    Returns how many digests were queued. `now` is the clock (tests and `send_alerts --now`)."""
+    now = now or timezone.now()
+    SearchAlert.objects.filter(
+        confirmed_at__isnull=True, created_at__lt=now - UNCONFIRMED_KEPT
+    ).delete()
+    sent = 0
+    for pk in SearchAlert.objects.filter(confirmed_at__isnull=False).values_list("pk", flat=True):
+        sent += _send_digest(pk, now)
+    return sent
+
+
+def _send_digest(pk, now):
+    from catalogue.alerts import DIGEST_SIZE, Search
+
+    with transaction.atomic():
+        alert = SearchAlert.objects.select_for_update().filter(pk=pk).first()
+        if alert is None:  # unsubscribed meanwhile
+            return 0
+        since = alert.last_sent_at or alert.confirmed_at
+        if now - since < ALERT_PERIODS[alert.frequency] - ALERT_SLACK:
+            return 0
+        search = Search.of_alert(alert)
+        cases = search.published_since(since).filter(published_at__lte=now)
+        cases = cases.exclude(pk__in=alert.sent.values("case_id"))
+        listed = list(cases[: DIGEST_SIZE + 1])
+        if not listed:
+            return 0
+        more = cases.count() - DIGEST_SIZE if len(listed) > DIGEST_SIZE else 0
+        listed = listed[:DIGEST_SIZE]
+        context = {
+            "alert": alert,
+            "cases": listed,
+            "more": more,
+            "described": search.in_words(),
+            "list_url": search.list_url(),
+            "unsubscribe_url": alert_url(alert, "alert_unsubscribe"),
+        }
+        notifications.queue("email/alert_digest.txt", context, [alert.email])
+        SentAlertCase.objects.bulk_create(
+            [SentAlertCase(alert=alert, case=case, sent_at=now) for case in listed],
+            ignore_conflicts=True,
+        )
+        alert.last_sent_at = now
+        alert.save(update_fields=["last_sent_at"])
+    return 1

@@ -191,6 +191,8 @@ SUBMISSION_MIN_SECONDS = int(os.environ.get("DJANGO_SUBMISSION_MIN_SECONDS", "5"
 # lets one office send a batch. Resubmissions and corrections are never counted.
 SUBMISSION_RATE = os.environ.get("DJANGO_SUBMISSION_RATE", "30/h")
 REPORT_RATE = os.environ.get("DJANGO_REPORT_RATE", "10/h")
+# Search alerts asked for per network address an hour (each sends one confirmation e-mail).
+ALERT_RATE = os.environ.get("DJANGO_ALERT_RATE", "20/h")
 # Behind a reverse proxy, the client address is the last one the proxy adds to this header; a
 # missing or malformed one falls back to the connection's address (guards.client_network).
 CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER") or None

@@ -2,7 +2,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
-from catalogue import datapackage, feeds, openapi, opendata, practice, releases, sitemaps, submission, views
+from catalogue import (
+    alerts,
+    datapackage,
+    feeds,
+    openapi,
+    opendata,
+    practice,
+    releases,
+    sitemaps,
+    submission,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -29,6 +40,10 @@ urlpatterns = [
     path("submit/<slug:step>/", submission.submit_step, name="submit_step"),
     path("track/<str:token>/", submission.track, name="track"),
     path("track/<str:token>/edit/", submission.track_edit, name="track_edit"),
+    path("alerts/new/", alerts.alert_new, name="alert_new"),
+    path("alerts/sent/", alerts.alert_sent, name="alert_sent"),
+    path("alerts/confirm/<str:token>/", alerts.alert_confirm, name="alert_confirm"),
+    path("alerts/unsubscribe/<str:token>/", alerts.alert_unsubscribe, name="alert_unsubscribe"),
     path("cases.csv", opendata.cases_csv, name="cases_csv"),
     path("cases.json", opendata.cases_json, name="cases_json"),
     path("api/", opendata.api_docs, name="api_docs"),
