@@ -135,6 +135,7 @@ COLUMNS = [
         "ISO 8601 date and time, or empty",
         "When an editor last reviewed the classification and evidence rating; empty if not "
         "yet reviewed.",
+        type="datetime",
     ),
     _column("start_year", "year or empty", "Year it started.", type="integer"),
     _column(
