@@ -106,11 +106,20 @@ def rank(snapshot, situation, limit=RESULTS):
         return []
     masks = criteria_masks(snapshot, situation)
     total = scores(masks, len(snapshot))
+    # Only the cases scoring at least the limit-th best score can be shown: sort those alone.
+    kth = int(np.partition(total, -limit)[-limit]) if len(total) > limit else 0
+    candidates = np.flatnonzero(total >= max(kth, 1))
     # np.lexsort sorts by its last key first: score, then evidence, then publication time.
-    order = np.lexsort(
-        (-snapshot.published, -snapshot.columns["evidence_level"].astype(np.int16), -total)
-    )
-    top = [at for at in order[:limit].tolist() if total[at] > 0]
+    order = candidates[
+        np.lexsort(
+            (
+                -snapshot.published[candidates],
+                -snapshot.columns["evidence_level"][candidates].astype(np.int16),
+                -total[candidates],
+            )
+        )
+    ]
+    top = order[:limit].tolist()
     return [
         Ranked(
             int(snapshot.ids[at]),

@@ -105,6 +105,25 @@ def test_scores_are_the_weights_of_the_criteria_met(seed_catalogue):
 
 
 @pytest.mark.django_db
+def test_the_first_ten_are_the_first_ten_of_the_whole_ranking(seed_catalogue):
+    """Only the cases that can reach the first ten are sorted: the same ten as sorting them all."""
+    snapshot = facetindex.current()
+    for question in QUESTIONS:
+        answers = question["answers"]
+        situation = matching.Situation(
+            areas=tuple(answers["areas"]),
+            producers=tuple(answers["producers"]),
+            planning=answers["planning"],
+            delivery=answers["delivery"],
+            benefits=tuple(answers["benefits"]),
+            phases=tuple(answers.get("phases", ())),
+            country=answers.get("country", ""),
+        )
+        whole = matching.rank(snapshot, situation, limit=len(snapshot))
+        assert matching.rank(snapshot, situation) == whole[: matching.RESULTS]
+
+
+@pytest.mark.django_db
 def test_unanswered_questions_are_listed_with_their_fields(django_app, seed_catalogue):
     page = open_match_page(django_app)
     results = page.forms["match-form"].submit()
