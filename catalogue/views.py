@@ -145,6 +145,9 @@ def case_context(request, case, related):
         "jsonld": metadata.case_jsonld(request, case, sources),
         "open_graph": metadata.case_open_graph(request, case),
         "cite_formats": CITE_FORMATS,
+        # The printed page's footer (print only): its address and the day it was printed.
+        "page_url": request.build_absolute_uri(case.get_absolute_url()),
+        "printed_on": timezone.localdate(),
         **matrix_context(),
     }
 
