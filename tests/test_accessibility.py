@@ -57,6 +57,12 @@ PUBLIC_PAGES = [
     "/codebook/",
     "/api/",
     "/data/",
+    "/evidence/",
+    "/evidence/?view=area&country=GB",
+    "/match/",
+    "/match/?areas=older-people&producers=volunteers&planning=professional&delivery=co-delivery&benefits=collective",
+    "/compare/?cases=tackley-village-shop,porto-alegre-participatory-budgeting",
+    "/alerts/new/?phase=co-assess",
 ]
 
 
