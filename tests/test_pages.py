@@ -140,10 +140,10 @@ def test_case_page_offers_copyable_citations(client, make_case):
 
 
 def test_the_benchmark_baselines_render_the_real_templates(rf, db):
-    from bench import baselines
-
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from bench import baselines
 
     for view in (baselines.b0, baselines.b1_list, baselines.b1_case):
         view(rf.get("/"))  # the facet index is read once per process, at start

@@ -121,7 +121,9 @@ def test_a_merged_case_address_leads_to_the_case_that_replaced_it(client, seed_c
 def test_editors_retire_a_case_address_in_the_admin(django_app, editor, seed_catalogue):
     index = django_app.get("/admin/", user=editor)
     form = (
-        index.click("^Redirects$", href="/admin/redirects/redirect/$").click("Add redirect").forms["redirect_form"]
+        index.click("^Redirects$", href="/admin/redirects/redirect/$")
+        .click("Add redirect")
+        .forms["redirect_form"]
     )
     form["old_path"] = "/cases/an-old-address/"
     form["new_path"] = "/cases/sure-start-gateshead/"
