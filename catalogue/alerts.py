@@ -68,7 +68,9 @@ class Search:
         """The published cases matching the search, published after `since`, newest first."""
         data = QueryDict(self.query, mutable=True)
         data["sort"] = "newest"
-        cases = CaseFilter(data, queryset=Case.objects.published()).qs
+        filterset = CaseFilter(data, queryset=Case.objects.published())
+        filterset.exact = True  # a search nothing matches yet is not widened to any of its words
+        cases = filterset.qs
         return cases.filter(published_at__gt=since) if since else cases
 
 

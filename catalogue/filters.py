@@ -74,6 +74,10 @@ class CaseFilterBase(django_filters.FilterSet):
             data.setlist(dimension.param, values)
         return data
 
+    # The words exactly as typed, never corrected or widened: for alerts, which must send only
+    # cases that have every word, even while no published case has them yet.
+    exact = False
+
     @property
     def form(self):
         # Values are checked against the terms of this request's facet index snapshot
@@ -172,7 +176,7 @@ class CaseFilterBase(django_filters.FilterSet):
             return len(self.snapshot.positions(ids)) > 0
 
         ids, ranks = matches_of(self.query)
-        if found(ids):
+        if found(ids) or self.exact:
             return Found(self.query, ids, ranks)
         query, corrections = search.corrected(
             self.query, known=lambda word: found(matches_of(word)[0])

@@ -306,3 +306,22 @@ def test_editors_see_alerts_and_erase_an_address_on_request(
     confirm = page.click("Delete", index=0)
     confirm.forms[1].submit().follow()
     assert not SearchAlert.objects.exists()
+
+
+def test_an_alert_sends_only_cases_with_every_word_even_while_none_has_them(
+    reader, clock, make_case, editor, django_capture_on_commit_callbacks
+):
+    # The list widens a search that nothing matches to any of its words; an alert never does.
+    capture = django_capture_on_commit_callbacks
+    make_case(title="Kestrel watch", summary="Volunteers count birds.")
+    form = alert_form(reader, clock, list_query="?q=kestrel+marmalade").forms[0]
+    form["email"], form["frequency"] = ADDRESS, "daily"
+    _, sent = mailed(capture, lambda: form.submit().maybe_follow())
+    reader.get(path_of(links_in(sent[0])[0])).forms[0].submit()
+
+    publish(make_case, editor, capture, title="Kestrel nesting boxes", summary="Schools help.")
+    assert send_alerts(capture, timezone.now() + timedelta(days=1)) == []
+    both = publish(make_case, editor, capture, title="Kestrel and marmalade fair", summary="Fun.")
+    (digest,) = send_alerts(capture, timezone.now() + timedelta(days=2))
+    assert both.title in digest.body
+    assert "Kestrel nesting boxes" not in digest.body and "Kestrel watch" not in digest.body
