@@ -102,20 +102,10 @@ def alert_new(request):
     form = AlertForm(request.POST or None)
     refusal, wait, status = "", 0, 200
     if request.method == "POST":
-        if guards.tripped_honeypot(request) or guards.filled_too_fast(started(request)):
-            refusal, status = (
-                "The form was sent faster than a person could fill it in, or contained an answer in "
-                "a field that only automated programs fill in, so it has not been sent. Please "
-                "send it again.",
-                400,
-            )
-        elif wait := guards.seconds_until_allowed(request, "alert", settings.ALERT_RATE):
-            refusal, status = (
-                "Your network has asked for the most alerts the catalogue accepts in an hour, so "
-                "this one has not been sent yet.",
-                429,
-            )
-        elif form.is_valid():
+        refusal, wait, status = guards.refusal(
+            request, "alert", settings.ALERT_RATE, "alerts", started=started(request)
+        )
+        if not refusal and form.is_valid():
             services.alert_subscribe(query=search.query, **form.cleaned_data)
             guards.count_accepted(request, "alert", settings.ALERT_RATE)
             return redirect("alert_sent")

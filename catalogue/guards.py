@@ -72,3 +72,23 @@ def seconds_until_allowed(request, group, rate):
 def count_accepted(request, group, rate):
     """Count one accepted form against this address's allowance."""
     get_usage(request, group=group, key="ip", rate=rate, method="POST", increment=True)
+
+
+def refusal(request, group, rate, what, started=None):
+    """Why a posted form is refused, as (message, seconds to wait, HTTP status), or ("", 0, 200)
+    if it may be accepted: the honeypot, the fill time when the form says when it was begun
+    (`started`), then this address's limit of `what` (e.g. "reports") per `rate`."""
+    if tripped_honeypot(request) or (started is not None and filled_too_fast(started)):
+        too_fast = "was sent faster than a person could fill it in, or " if started else ""
+        message = (
+            f"The form {too_fast}contained an answer in a field that only automated programs "
+            "fill in, so it has not been sent. Please send it again."
+        )
+        return message, 0, 400
+    if wait := seconds_until_allowed(request, group, rate):
+        message = (
+            f"Your network has sent the most {what} the catalogue accepts in an hour, so this "
+            "one has not been sent yet."
+        )
+        return message, wait, 429
+    return "", 0, 200

@@ -367,19 +367,8 @@ def report_problem(request, slug):
     form = ProblemReportForm(request.POST or None)
     refusal, wait, status = "", 0, 200
     if request.method == "POST":
-        if guards.tripped_honeypot(request):
-            refusal, status = (
-                "The form contained an answer in a field that only automated programs fill in, "
-                "so it has not been sent.",
-                400,
-            )
-        elif wait := guards.seconds_until_allowed(request, "report", settings.REPORT_RATE):
-            refusal, status = (
-                "Your network has sent the most reports the catalogue accepts in an hour, so "
-                "this one has not been sent yet.",
-                429,
-            )
-        elif form.is_valid():
+        refusal, wait, status = guards.refusal(request, "report", settings.REPORT_RATE, "reports")
+        if not refusal and form.is_valid():
             services.report_create(case=case, **form.cleaned_data)
             guards.count_accepted(request, "report", settings.REPORT_RATE)
             messages.success(request, "Thank you. An editor will look at your report.")
