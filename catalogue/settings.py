@@ -62,6 +62,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # English at the usual addresses, Welsh under /cy/ (urls.py); a reader who chose Welsh is
+    # taken to the Welsh page from an English address (catalogue/languages.py).
+    "django.middleware.locale.LocaleMiddleware",
+    "catalogue.languages.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -88,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "catalogue.languages.alternates",
             ],
         },
     },
@@ -123,6 +128,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# Welsh and English (catalogue/languages.py; terms in docs/glossary-cy.md).
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The reader's choice of language lasts until the browser is closed.
+LANGUAGE_COOKIE_AGE = None
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
@@ -249,6 +260,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     # Only a loopback test server over plain HTTP (make loadtest) turns these off.
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+    LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
     if env_bool("DJANGO_BEHIND_PROXY", False):
         # The reverse proxy terminates TLS and says so in this header.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
