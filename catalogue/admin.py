@@ -279,7 +279,7 @@ class OutcomeInline(admin.TabularInline):
     model = Outcome
     form = AdminForm
     extra = 0
-    fields = ["statement", "figure", "benefit_group", "position"]
+    fields = ["statement", "statement_cy", "figure", "benefit_group", "position"]
 
 
 class SourceInline(admin.StackedInline):
@@ -420,9 +420,11 @@ class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
         "evidence",
         "reviewed",
         "country",
+        "language",
     ]
     list_filter = [
         QueueFilter,
+        "language",
         ReviewFilter,
         "planning",
         "delivery",
@@ -435,7 +437,15 @@ class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
         "co_producers",
         CountryFilter,
     ]
-    search_fields = ["title", "summary", "slug", "reference", "locality", "lead_organisations"]
+    search_fields = [
+        "title",
+        "title_cy",
+        "summary",
+        "slug",
+        "reference",
+        "locality",
+        "lead_organisations",
+    ]
     ordering = [F("submitted_at").asc(nulls_last=True), "title"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["service_areas", "co_producers", "phases", "activities"]
@@ -451,6 +461,7 @@ class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
         "possible_duplicates",
         "reviewed_at",
         "reviewed_by",
+        "language",
     ]
     inlines = [OutcomeInline, SourceInline, ModerationEventInline]
     actions = [
@@ -517,6 +528,14 @@ class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
                 ]
             },
         ),
+        (
+            "In Welsh",
+            {
+                "fields": ["title_cy", "summary_cy", "description_cy"],
+                "description": "Where these are empty, Welsh pages show the English text, "
+                "marked as English.",
+            },
+        ),
         ("Costs and lessons", {"fields": ["costs", "lessons"]}),
         (
             "Submitter (private)",
@@ -526,6 +545,7 @@ class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
                     "submitter_email",
                     "submitter_organisation",
                     "submitter_role",
+                    "language",
                     "submitter_erased_at",
                     "submitter_proposal",
                 ],

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -239,6 +240,11 @@ class Case(models.Model):
         max_length=400, help_text="One or two sentences, shown in lists and search results."
     )
     description = models.TextField(help_text="What happens, who takes part and how it came about.")
+    # The same in Welsh, where it has been written; a Welsh page shows the English text, marked as
+    # English, where it has not (catalogue/bilingual.py).
+    title_cy = models.CharField("title in Welsh", max_length=200, blank=True)
+    summary_cy = models.CharField("summary in Welsh", max_length=400, blank=True)
+    description_cy = models.TextField("description in Welsh", blank=True)
     country = CountryField()
     locality = models.CharField(max_length=200, blank=True, help_text="Town, city or region.")
     lead_organisations = models.CharField("lead organisation(s)", max_length=300, blank=True)
@@ -347,6 +353,14 @@ class Case(models.Model):
     submitter_organisation = models.CharField(max_length=200, blank=True)
     submitter_role = models.CharField("submitter's role", max_length=200, blank=True)
     submitter_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The language the submitter used the form in: their emails are written in it.
+    language = models.CharField(
+        "language of the submission",
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        editable=False,
+    )
 
     history = HistoricalRecords(
         m2m_fields=[phases, activities, service_areas, co_producers],
@@ -477,6 +491,7 @@ class Case(models.Model):
 class Outcome(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="outcomes")
     statement = models.TextField(help_text="What changed, in plain words.")
+    statement_cy = models.TextField("statement in Welsh", blank=True)
     figure = models.CharField(
         max_length=200,
         blank=True,
@@ -629,8 +644,8 @@ class SearchAlert(models.Model):
     token is made again from `nonce` (services.alert_token); only its hash is stored."""
 
     class Frequency(models.TextChoices):
-        WEEKLY = "weekly", "Weekly"
-        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", _("Weekly")
+        DAILY = "daily", _("Daily")
 
     email = models.EmailField("address", max_length=254)
     query = models.CharField(max_length=2000, blank=True)
@@ -640,6 +655,10 @@ class SearchAlert(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_sent_at = models.DateTimeField(null=True, blank=True)
+    # The language the reader asked in: the alert's e-mails and links are in it.
+    language = models.CharField(
+        max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -269,14 +269,21 @@ def _fts5_query(q):
 
 
 def _tsquery(q):
-    """The query as PostgreSQL tsquery SQL and its parameters: each phrase by phraseto_tsquery
-    (English stemming and stop words), combined with && (and), || (or) and !! (not)."""
+    """The query as PostgreSQL tsquery SQL and its parameters: each phrase by phraseto_tsquery,
+    as English (stemming and stop words) or as Welsh text is indexed (`simple`, migration 0018),
+    combined with && (and), || (or) and !! (not)."""
     query = parse(q)
     params = []
 
     def phrase(text):
-        params.append(text)
-        return "phraseto_tsquery('english'::regconfig, %s)"
+        if STOP_WORDS.issuperset(re.findall(r"\w+", text.lower())):  # ignored, as in English
+            params.append(text)
+            return "phraseto_tsquery('english'::regconfig, %s)"
+        params.extend([text, text])
+        return (
+            "(phraseto_tsquery('english'::regconfig, %s) || "
+            "phraseto_tsquery('simple'::regconfig, %s))"
+        )
 
     groups = [
         "(" + " || ".join("(" + " && ".join(map(phrase, a)) + ")" for a in group) + ")"

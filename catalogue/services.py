@@ -402,8 +402,10 @@ def related_text(areas, producers, sources):
 
 
 def outcome_text(outcomes):
-    """The outcome statements and figures as one searchable text."""
-    return "\n".join(f"{o.statement} {o.figure}".strip() for o in outcomes)
+    """The outcome statements, in English and in Welsh, and figures as one searchable text."""
+    return "\n".join(
+        " ".join(part for part in (o.statement, o.statement_cy, o.figure) if part) for o in outcomes
+    )
 
 
 IMPORT_BATCH = 500
