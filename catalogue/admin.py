@@ -714,12 +714,12 @@ class SearchAlertAdmin(CheckedListParameters, admin.ModelAdmin):
 @admin.register(ServiceArea, CoProducer)
 class TermAdmin(CheckedListParameters, admin.ModelAdmin):
     form = AdminForm
-    list_display = ["name", "slug", "description"]
-    search_fields = ["name", "slug"]
+    list_display = ["name", "name_cy", "slug", "description"]
+    search_fields = ["name", "name_cy", "slug"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "name" in form.changed_data:
+        if change and {"name", "name_cy"} & set(form.changed_data):
             services.term_renamed(term=obj)  # searches find its cases by the new name
 
     def get_readonly_fields(self, request, obj=None):

@@ -31,6 +31,9 @@ SCALAR_FIELDS = (
     "title",
     "summary",
     "description",
+    "title_cy",
+    "summary_cy",
+    "description_cy",
     "country",
     "locality",
     "lead_organisations",
@@ -55,7 +58,7 @@ EVIDENCE_FIELDS = {
     "rationale": "evidence_rationale",
     "confirmed": "evidence_confirmed",
 }
-OUTCOME_FIELDS = ("statement", "figure", "benefit_group")
+OUTCOME_FIELDS = ("statement", "statement_cy", "figure", "benefit_group")
 SOURCE_FIELDS = ("citation", "year", "url", "kind", "locator")
 DOCUMENT_KEYS = (*SCALAR_FIELDS, *RELATIONS, "benefits", "evidence", "outcomes", "sources")
 
@@ -64,12 +67,16 @@ TEXTS = {
     "title",
     "summary",
     "description",
+    "title_cy",
+    "summary_cy",
+    "description_cy",
     "locality",
     "lead_organisations",
     "costs",
     "lessons",
     "evidence.rationale",
     "outcomes.statement",
+    "outcomes.statement_cy",
     "outcomes.figure",
     "sources.citation",
     "sources.url",
@@ -89,6 +96,10 @@ def case_document(case):
         "title": case.title,
         "summary": case.summary,
         "description": case.description,
+        # The same in Welsh; empty where no Welsh version has been written yet.
+        "title_cy": case.title_cy,
+        "summary_cy": case.summary_cy,
+        "description_cy": case.description_cy,
         "country": case.country.code,
         "locality": case.locality,
         "lead_organisations": case.lead_organisations,

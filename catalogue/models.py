@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from catalogue import bilingual
 from catalogue import vocabulary as v
 
 YEAR_VALIDATORS = [MinValueValidator(1800), MaxValueValidator(2100)]
@@ -89,6 +90,8 @@ class Term(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100)
     description = models.CharField(max_length=300, blank=True)
+    name_cy = models.CharField("name in Welsh", max_length=100, blank=True)
+    description_cy = models.CharField("description in Welsh", max_length=300, blank=True)
 
     objects = SlugNamedManager()
 
@@ -104,7 +107,13 @@ class Term(models.Model):
 
     @property
     def label(self):
-        return self.name
+        """The name in the page's language: in Welsh where it has been given."""
+        return bilingual.localised(self, "name").text
+
+    @property
+    def meaning(self):
+        """The description in the page's language: in Welsh where it has been given."""
+        return bilingual.localised(self, "description").text
 
 
 class ServiceArea(Term):

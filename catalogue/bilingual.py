@@ -1,0 +1,54 @@
+"""Case texts in the reader's language: the Welsh text where it has been written, else the English
+one, marked as English so that screen readers pronounce it right and readers know no Welsh version
+exists yet.
+
+The Welsh texts are model fields beside the English ones (`title_cy`, `summary_cy`,
+`description_cy`; `Outcome.statement_cy`), not a translation library: only these four texts are
+bilingual, the rest of a case (names, places, figures, citations) is the same in both languages,
+and the search index, the exports and the admin name the fields directly. Templates ask through
+`{% localised case "title" as title %}` (templatetags/bilingual.py).
+"""
+
+from dataclasses import dataclass
+
+from django.utils import translation
+
+from catalogue.languages import ENGLISH, WELSH, html_code
+
+WELSH_FIELDS = {
+    "title": "title_cy",
+    "summary": "summary_cy",
+    "description": "description_cy",
+    "statement": "statement_cy",
+    "name": "name_cy",
+}
+
+
+@dataclass(frozen=True)
+class Text:
+    """A case text as shown: `lang` is its language (HTML code); `fallback` is true when a
+    Welsh page shows the English text because no Welsh version exists yet."""
+
+    text: str
+    lang: str
+    fallback: bool = False
+
+    def __str__(self):
+        return self.text
+
+
+def localised(obj, field):
+    """The text of `field` ("title", "summary", "description", "statement") in the language
+    of the page being shown, or in English where it has no Welsh version."""
+    english = getattr(obj, field) or ""
+    if translation.get_language() != WELSH:
+        return Text(english, html_code(ENGLISH))
+    welsh = getattr(obj, WELSH_FIELDS[field], "") or ""
+    if welsh.strip():
+        return Text(welsh, html_code(WELSH))
+    return Text(english, html_code(ENGLISH), fallback=bool(english))
+
+
+def has_welsh(case):
+    """Whether any of the case's own texts has been written in Welsh."""
+    return any(getattr(case, WELSH_FIELDS[f], "").strip() for f in ("title", "summary"))

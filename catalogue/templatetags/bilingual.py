@@ -1,0 +1,19 @@
+from django import template
+from django.utils.html import format_html
+
+from catalogue import bilingual
+
+register = template.Library()
+
+
+@register.simple_tag
+def localised(obj, field):
+    """`{% localised case "title" as title %}`: the text in the page's language (bilingual.py);
+    `{{ title }}` is the text, `title.fallback` says it is English shown on a Welsh page."""
+    return bilingual.localised(obj, field)
+
+
+@register.simple_tag
+def lang_if_fallback(text):
+    """` lang="en-GB"` on the element holding an English text shown on a Welsh page."""
+    return format_html(' lang="{}"', text.lang) if text.fallback else ""
