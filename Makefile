@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: install seed run test fuzz lint bench loadtest
+.PHONY: install seed run test fuzz lint bench loadtest messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,7 @@ run: seed
 	DJANGO_SITE_URL="$${DJANGO_SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
+	@command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
 	$(PY) -m pytest
 
 # The generated-input tests with 500 examples each (make test runs about 75), and every hostile
@@ -36,6 +37,15 @@ fuzz: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The Welsh message catalogue: every marked string of the templates and the code gathered into
+# locale/cy/LC_MESSAGES/django.po (translate the new entries there, with docs/glossary-cy.md),
+# then compiled to django.mo, which is committed so that running the site needs no gettext.
+messages: install
+	@command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+	$(PY) manage.py makemessages --locale cy --no-location --no-obsolete --extension html,txt,py \
+		--ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*' --ignore 'staticfiles/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --locale cy --ignore '.venv/*'
 
 # Load benchmark (loopback only, bounded): warm (wrk) then cold (distinct URLs); see bench/run.py.
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--mode cold --databases sqlite --sizes 1000,100000".
