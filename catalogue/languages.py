@@ -18,6 +18,7 @@ from django.urls import translate_url
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 ENGLISH = settings.LANGUAGE_CODE
 WELSH = "cy"
@@ -66,6 +67,27 @@ def _next(path):
     query = QueryDict(mutable=True)
     query["next"] = path
     return query.urlencode(safe="/")
+
+
+def requested_language(request):
+    """The language an API request asks its labels in: `lang` (en, en-gb or cy), else the best of
+    its Accept-Language header that the site has, else English. A `lang` the site does not have is
+    a ValueError whose message says which it has."""
+    asked = request.GET.get("lang")
+    if asked is not None:
+        try:
+            return translation.get_supported_language_variant(asked.strip().lower())
+        except LookupError:
+            raise ValueError(f"'lang' must be en or cy, not '{asked[:20]}'.") from None
+    header = request.headers.get("Accept-Language", "")[:500]
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return ENGLISH
 
 
 def switch_language(request, code):
