@@ -9,20 +9,25 @@ from functools import cached_property
 
 import django_filters
 import numpy as np
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from catalogue import facetindex, search
 from catalogue.dimensions import BY_PARAM, DIMENSIONS
 
 # The named orders of `sort` (a public contract), each a read on CaseQuerySet that walks an index.
 SORTS = {
-    "relevance": ("Relevance", lambda cases, q: cases.ranked(q)),
-    "newest": ("Newest first", lambda cases, q: cases.newest()),
-    "title": ("Title A–Z", lambda cases, q: cases.by_title()),
-    "evidence": ("Strongest evidence first", lambda cases, q: cases.strongest_evidence()),
+    "relevance": (_("Relevance"), lambda cases, q: cases.ranked(q)),
+    "newest": (_("Newest first"), lambda cases, q: cases.newest()),
+    "title": (_("Title A–Z"), lambda cases, q: cases.by_title()),
+    "evidence": (_("Strongest evidence first"), lambda cases, q: cases.strongest_evidence()),
 }
-SORT_LABELS = {name: label for name, (label, _) in SORTS.items()}
-WIDENED = "No case has all of these words; showing cases with some of them."
-CORRECTED = "No case has the word “{}”: showing cases with “{}”, the nearest word in the catalogue."
+SORT_LABELS = {name: label for name, (label, _order) in SORTS.items()}
+WIDENED = _("No case has all of these words; showing cases with some of them.")
+CORRECTED = _(
+    "No case has the word “%(typed)s”: showing cases with “%(better)s”, the nearest word in the "
+    "catalogue."
+)
 
 
 @dataclass
@@ -200,8 +205,10 @@ class CaseFilterBase(django_filters.FilterSet):
     def search_notes(self):
         """What the search did besides looking for the words as typed, in plain words."""
         found = self._search
-        notes = [CORRECTED.format(typed, better) for typed, better in found.corrections]
-        return notes + ([WIDENED] if found.widened else [])
+        notes = [
+            CORRECTED % {"typed": typed, "better": better} for typed, better in found.corrections
+        ]
+        return notes + ([str(WIDENED)] if found.widened else [])
 
     @property
     def _matches(self):
@@ -237,8 +244,10 @@ class CaseFilterBase(django_filters.FilterSet):
     def error_messages(self):
         """Plain messages for parameters that were ignored."""
         messages = [
-            f"{dimension.label}: {given} different values were given; only the first "
-            f"{dimension.MAX_VALUES} are used."
+            gettext(
+                "%(label)s: %(given)s different values were given; only the first %(max)s are used."
+            )
+            % {"label": dimension.label, "given": given, "max": dimension.MAX_VALUES}
             for dimension, given in self.capped
         ]
         for name, errors in self.form.errors.items():
@@ -248,7 +257,10 @@ class CaseFilterBase(django_filters.FilterSet):
             )
             shown = ", ".join(str(x)[:40] for x in value) if isinstance(value, list) else value
             messages.append(
-                f"{label}: “{shown}” was not understood and has been ignored ({errors[0]})"
+                gettext(
+                    "%(label)s: “%(value)s” was not understood and has been ignored (%(error)s)"
+                )
+                % {"label": label, "value": shown, "error": errors[0]}
             )
         return messages
 
@@ -259,7 +271,7 @@ CaseFilter = type(
     (CaseFilterBase,),
     {
         **{d.param: d.make_filter() for d in DIMENSIONS},
-        "sort": SortFilter(label="Sort by"),
+        "sort": SortFilter(label=_("Sort by")),
         "__doc__": "The case list's parameters, one per dimension, and the sort order.",
     },
 )

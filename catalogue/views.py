@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 
 from catalogue import citations, facetindex, gapmap, metadata, search
 from catalogue import vocabulary as v
@@ -116,10 +117,14 @@ def paginate(request, queryset, notices, count):
     page = paginator.get_page(requested)
     if requested is not None and requested != str(page.number):
         if requested.lstrip("-").isdigit():
-            notices.append(f"There is no page {requested[:20]}: showing page {page.number}.")
+            notices.append(
+                gettext("There is no page %(requested)s: showing page %(number)s.")
+                % {"requested": requested[:20], "number": page.number}
+            )
         else:
             notices.append(
-                f"Page “{requested[:20]}” is not a page number: showing page {page.number}."
+                gettext("Page “%(requested)s” is not a page number: showing page %(number)s.")
+                % {"requested": requested[:20], "number": page.number}
             )
     return page
 
@@ -294,12 +299,12 @@ def guide(request):
             "evidence_caveat": v.EVIDENCE_CAVEAT,
             "cells": list(v.MATRIX.values()),
             "vocabularies": [
-                ("Direction of findings", v.Direction),
-                ("Evaluation design", v.EvaluationDesign),
-                ("Who benefits from an outcome", v.BenefitGroup),
-                ("Level (Needham and Carr)", v.Level),
-                ("Scenario", v.Scenario),
-                ("Main driver", v.Driver),
+                (gettext("Direction of findings"), v.Direction),
+                (gettext("Evaluation design"), v.EvaluationDesign),
+                (gettext("Who benefits from an outcome"), v.BenefitGroup),
+                (gettext("Level (Needham and Carr)"), v.Level),
+                (gettext("Scenario"), v.Scenario),
+                (gettext("Main driver"), v.Driver),
             ],
         },
     )

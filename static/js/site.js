@@ -33,11 +33,15 @@
   document.querySelectorAll("[data-copy-target]").forEach(function (button) {
     var target = document.getElementById(button.getAttribute("data-copy-target"));
     if (!target) return;
+    // The button's words, in the page's language, come from the page (data-copied-label,
+    // data-copy-label).
+    var label = button.getAttribute("data-copy-label") || button.textContent;
+    var copied = button.getAttribute("data-copied-label") || label;
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(target.textContent.trim()).then(function () {
-        button.textContent = "Copied";
-        setTimeout(function () { button.textContent = "Copy citation"; }, 2000);
+        button.textContent = copied;
+        setTimeout(function () { button.textContent = label; }, 2000);
       });
     });
   });
