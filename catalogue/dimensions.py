@@ -15,6 +15,10 @@ from decimal import Decimal
 import django_filters
 import numpy as np
 from django.db.models import Count, Q
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from catalogue import facetindex
@@ -23,6 +27,12 @@ from catalogue.facetindex import NO_YEAR
 from catalogue.models import Case
 
 YEARS = {"min_value": 1800, "max_value": 2100}
+ANY = _("Any")
+
+
+def _interpolated(message, **values):
+    """`message % values`, translated each time it is shown rather than once at import."""
+    return lazy(lambda: str(message) % values, str)()
 
 
 @dataclass
@@ -113,7 +123,7 @@ class FieldChoice(Dimension):
             field_name=self.param,
             label=self.label,
             choices=self.vocabulary.choices,
-            empty_label="Any",
+            empty_label=ANY,
         )
 
     def mask(self, snapshot, cleaned):
@@ -139,7 +149,7 @@ class Related(Dimension):
     MAX_VALUES = 10
 
     def __init__(self, param, relation, label, *, vocabulary=None, values=""):
-        values = values or (", ".join(vocabulary.values) if vocabulary else "a slug")
+        values = values or (", ".join(vocabulary.values) if vocabulary else _("a slug"))
         super().__init__(param, label, values=values)
         self.relation, self.vocabulary = relation, vocabulary
 
@@ -196,7 +206,7 @@ class Flags(Dimension):
             label=self.label,
             choices=self.vocabulary.choices,
             method=lambda cases, name, value: cases.filter(**{value: True}),
-            empty_label="Any",
+            empty_label=ANY,
         )
 
     def mask(self, snapshot, cleaned):
@@ -216,7 +226,11 @@ class AtLeast(Dimension):
     """A level of an integer scale or higher (evidence at least)."""
 
     def __init__(self, param, field_name, vocabulary, label):
-        values = f"{min(vocabulary.values)} to {max(vocabulary.values)}"
+        values = _interpolated(
+            _("%(lowest)s to %(highest)s"),
+            lowest=min(vocabulary.values),
+            highest=max(vocabulary.values),
+        )
         super().__init__(param, label, values=values)
         self.field_name, self.vocabulary = field_name, vocabulary
 
@@ -225,8 +239,11 @@ class AtLeast(Dimension):
             field_name=self.field_name,
             lookup_expr="gte",
             label=self.label,
-            choices=[(str(level), f"{level}: {label}") for level, label in self.vocabulary.choices],
-            empty_label="Any",
+            choices=[
+                (str(level), format_lazy("{}: {}", level, label))
+                for level, label in self.vocabulary.choices
+            ],
+            empty_label=ANY,
         )
 
     def mask(self, snapshot, cleaned):
@@ -245,7 +262,9 @@ class AtLeast(Dimension):
         return [
             (
                 str(m.value),
-                f"{m.value}: {m.label}" + (" or higher" if m.value < top else ""),
+                gettext("%(level)s: %(label)s or higher") % {"level": m.value, "label": m.label}
+                if m.value < top
+                else f"{m.value}: {m.label}",
                 m.description,
             )
             for m in self.vocabulary
@@ -257,7 +276,7 @@ class Country(Dimension):
 
     def make_filter(self):
         return django_filters.ChoiceFilter(
-            label=self.label, choices=list(countries), empty_label="Any"
+            label=self.label, choices=list(countries), empty_label=ANY
         )
 
     def mask(self, snapshot, cleaned):
@@ -284,7 +303,7 @@ class YearBound(Dimension):
     faceted = False
 
     def __init__(self, param, label, *, short, method, keeps):
-        super().__init__(param, label, short=short, values="a year, 1800 to 2100")
+        super().__init__(param, label, short=short, values=_("a year, 1800 to 2100"))
         self.method, self.keeps = method, keeps
 
     def mask(self, snapshot, cleaned):
@@ -314,8 +333,10 @@ class Search(Dimension):
             label=self.label,
             method="search_words",  # filters.CaseFilterBase: the words, widened if need be
             max_length=search.MAX_QUERY_LENGTH * 5,
-            help_text="Words to find in titles, summaries, descriptions, places, organisations, "
-            "outcomes, lessons, service areas, co-producers and sources.",
+            help_text=_(
+                "Words to find in titles, summaries, descriptions, places, organisations, "
+                "outcomes, lessons, service areas, co-producers and sources."
+            ),
         )
 
     def options(self, terms=None):
@@ -347,36 +368,40 @@ def active_until_in_memory(start, end, year):
 
 
 DIMENSIONS = [
-    Search("q", "Search", values='words; "quotes" for a phrase, -word to leave out, OR'),
-    Related("phase", "phases", "Phase", vocabulary=v.Phase),
-    FieldChoice("planning", v.Planning, v.Planning.QUESTION, short="Planned by"),
-    FieldChoice("delivery", v.Delivery, v.Delivery.QUESTION, short="Delivered by"),
-    Flags("type", v.Benefit, "Who benefits"),
-    AtLeast("evidence_min", "evidence_level", v.EvidenceLevel, "Evidence at least"),
+    Search(
+        "q",
+        _("Search"),
+        values=_('words; "quotes" for a phrase, -word to leave out, OR'),
+    ),
+    Related("phase", "phases", _("Phase"), vocabulary=v.Phase),
+    FieldChoice("planning", v.Planning, v.Planning.QUESTION, short=_("Planned by")),
+    FieldChoice("delivery", v.Delivery, v.Delivery.QUESTION, short=_("Delivered by")),
+    Flags("type", v.Benefit, _("Who benefits")),
+    AtLeast("evidence_min", "evidence_level", v.EvidenceLevel, _("Evidence at least")),
     Related(
         "area",
         "service_areas",
-        "Service area",
-        values="a slug from the codebook",
+        _("Service area"),
+        values=_("a slug from the codebook"),
     ),
     Related(
         "producer",
         "co_producers",
-        "Co-producers",
-        values="a slug from the codebook",
+        _("Co-producers"),
+        values=_("a slug from the codebook"),
     ),
-    Country("country", "Country", values="an ISO 3166-1 alpha-2 code, e.g. GB"),
+    Country("country", _("Country"), values=_("an ISO 3166-1 alpha-2 code, e.g. GB")),
     YearBound(
         "year_from",
-        "Active from (year)",
-        short="From",
+        _("Active from (year)"),
+        short=_("From"),
         method=active_from,
         keeps=active_from_in_memory,
     ),
     YearBound(
         "year_to",
-        "Active until (year)",
-        short="Until",
+        _("Active until (year)"),
+        short=_("Until"),
         method=active_until,
         keeps=active_until_in_memory,
     ),
