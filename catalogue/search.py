@@ -597,11 +597,19 @@ def add_headlines(cases, q):
     cases = list(cases)
     if not cases or not q:
         return cases
-    if connection.vendor == "postgresql":
-        texts = _postgres_headlines(type(cases[0])._default_manager, [c.id for c in cases], q)
+    from catalogue.bilingual import localised
+
+    words = parse(q).words()  # as searched: variants and synonyms too, no stop words
+    # A Welsh page shows a case's Welsh summary where it has one: its headline comes from there.
+    welsh = {c.id for c in cases if localised(c, "summary").lang == "cy"}
+    english = [c for c in cases if c.id not in welsh]
+    if connection.vendor == "postgresql" and english:
+        texts = _postgres_headlines(type(cases[0])._default_manager, [c.id for c in english], q)
     else:
-        words = parse(q).words()  # as searched: variants and synonyms too, no stop words
-        texts = {c.id: _python_headline(f"{c.summary} {c.description}", words) for c in cases}
+        texts = {c.id: _python_headline(f"{c.summary} {c.description}", words) for c in english}
+    for case in cases:
+        if case.id in welsh:
+            texts[case.id] = _python_headline(f"{case.summary_cy} {case.description_cy}", words)
     for case in cases:
         text = texts.get(case.id)
         if text and HIGHLIGHT_START in text:

@@ -1,7 +1,9 @@
 from django import template
+from django.utils import translation
 from django.utils.html import format_html
 
 from catalogue import bilingual
+from catalogue.languages import ENGLISH, html_code
 
 register = template.Library()
 
@@ -17,3 +19,12 @@ def localised(obj, field):
 def lang_if_fallback(text):
     """` lang="en-GB"` on the element holding an English text shown on a Welsh page."""
     return format_html(' lang="{}"', text.lang) if text.fallback else ""
+
+
+@register.simple_tag
+def english_only():
+    """` lang="en-GB"` on a Welsh page, for an element holding text that exists only in English
+    (places, organisations, figures, citations, the rationale of a rating)."""
+    if translation.get_language() == ENGLISH:
+        return ""
+    return format_html(' lang="{}"', html_code(ENGLISH))
