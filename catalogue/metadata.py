@@ -8,12 +8,17 @@ are absolute, built from the request, so they name the host the site is served u
 
 import json
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
+from catalogue.bilingual import localised
 from catalogue.citations import LICENCE_URL
+from catalogue.languages import WELSH
+
+SITE_NAME = _("Co-production Case Catalogue")  # settings.SITE_NAME, in the page's language
 
 # What a script element must not contain in its text: "</script>" or "<!--" would end or
 # change it. The same escapes as Django's json_script filter.
@@ -29,7 +34,7 @@ def script_json(data):
 def publisher(request):
     return {
         "@type": "Organization",
-        "name": settings.SITE_NAME,
+        "name": str(SITE_NAME),
         "url": request.build_absolute_uri(reverse("home")),
     }
 
@@ -38,6 +43,7 @@ def case_jsonld(request, case, references):
     """A schema.org Article about the practice a case describes. `references` are the case's
     sources as citations.source_reference gives them, in the page's order."""
     url = request.build_absolute_uri(case.get_absolute_url())
+    title = localised(case, "title")
     guide = request.build_absolute_uri(reverse("guide"))
     published = case.published_at or case.updated_at
     place = {"@type": "Place", "address": {"@type": "PostalAddress"}}
@@ -66,28 +72,28 @@ def case_jsonld(request, case, references):
             "inDefinedTermSet": f"{guide}#matrix",
         }
     )
-    about += [{"@type": "Thing", "name": area.name} for area in case.service_areas.all()]
+    about += [{"@type": "Thing", "name": area.label} for area in case.service_areas.all()]
     data = {
         "@context": "https://schema.org",
         "@type": "Article",
         "@id": url,
         "url": url,
         "mainEntityOfPage": url,
-        "headline": case.title,
-        "name": case.title,
-        "description": case.summary,
+        "headline": title.text,
+        "name": title.text,
+        "description": localised(case, "summary").text,
         "about": about,
         "spatialCoverage": place,
         "citation": [source_jsonld(ref) for ref in references],
         "license": LICENCE_URL,
         "datePublished": published.isoformat(),
         "dateModified": case.updated_at.isoformat(),
-        "inLanguage": "en-GB",
+        "inLanguage": title.lang,
         "publisher": publisher(request),
         "author": publisher(request),
         "isPartOf": {
             "@type": "WebSite",
-            "name": settings.SITE_NAME,
+            "name": str(SITE_NAME),
             "url": request.build_absolute_uri(reverse("home")),
         },
     }
@@ -116,13 +122,16 @@ def source_jsonld(ref):
 def case_open_graph(request, case):
     """Open Graph properties of a case page, as (property, content) pairs."""
     published = case.published_at or case.updated_at
+    title = localised(case, "title")
+    locales = ["cy_GB", "en_GB"] if translation.get_language() == WELSH else ["en_GB", "cy_GB"]
     return [
         ("og:type", "article"),
-        ("og:title", case.title),
-        ("og:description", case.summary),
+        ("og:title", title.text),
+        ("og:description", localised(case, "summary").text),
         ("og:url", request.build_absolute_uri(case.get_absolute_url())),
-        ("og:site_name", settings.SITE_NAME),
-        ("og:locale", "en_GB"),
+        ("og:site_name", str(SITE_NAME)),
+        ("og:locale", locales[0]),
+        ("og:locale:alternate", locales[1]),
         ("article:published_time", published.isoformat()),
         ("article:modified_time", case.updated_at.isoformat()),
     ]
