@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from catalogue import vocabulary as v
 from catalogue.dimensions import BY_PARAM
 from catalogue.filters import CaseFilter
 from catalogue.models import Case
 
-VIEWS = {"cell": "Matrix cell", "area": "Service area"}
+# The choice of columns, named as the form offers them (translated when the page is drawn).
+VIEWS = {"cell": gettext_lazy("Matrix cells"), "area": gettext_lazy("Service areas")}
 # Parameters the grid's own axes set, so the list's value of them is not applied to the map.
 AXES = {"cell": ("phase", "planning", "delivery"), "area": ("phase", "area")}
 IGNORED = ("sort", "page", "view")  # the list's order and page mean nothing here
@@ -63,11 +65,17 @@ class Mark:
 
     @property
     def text(self):
-        """The mark in words: "3 cases: 1 at level 2, 2 at level 1"."""
+        """The mark in words: "3 cases: 1 at level 2, 2 at level 1", in the page's language."""
         if not self.count:
-            return "No cases: a gap"
-        levels = ", ".join(f"{n} at level {level}" for level, n in self.by_level)
-        return f"{self.count} case{'s' if self.count != 1 else ''}: {levels}"
+            return gettext("No cases: a gap")
+        levels = ", ".join(
+            gettext("%(number)s at level %(level)s") % {"number": n, "level": level}
+            for level, n in self.by_level
+        )
+        return ngettext("%(count)s case: %(levels)s", "%(count)s cases: %(levels)s", self.count) % {
+            "count": self.count,
+            "levels": levels,
+        }
 
 
 @dataclass
@@ -95,8 +103,11 @@ def gap_map(query):
     view = query.get("view") or "cell"
     if view not in VIEWS:
         notices.append(
-            f"View: “{view[:40]}” was not understood and has been ignored (choose "
-            f"{' or '.join(VIEWS)}); showing matrix cells."
+            gettext(
+                "View: “%(view)s” was not understood and has been ignored (choose "
+                "cell or area); showing matrix cells."
+            )
+            % {"view": view[:40]}
         )
         view = "cell"
     data = query.copy()

@@ -12,6 +12,8 @@ a few array operations, and the reasons shown for a case are the criteria it met
 import dataclasses
 
 import numpy as np
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from catalogue import vocabulary as v
 
@@ -22,28 +24,32 @@ RESULTS = 10  # the cases shown
 class Criterion:
     key: str
     weight: int
-    explanation: str  # for "How we rank"
+    explanation: str  # for "How we rank" (translated lazily)
 
 
 CRITERIA = [
-    Criterion("area", 3, "It works in at least one of the service areas you chose."),
+    Criterion("area", 3, _("It works in at least one of the service areas you chose.")),
     Criterion(
         "cell",
         3,
-        "It is in the same cell of the matrix: the same people plan it and the same people "
-        "deliver it as in your answers.",
+        _(
+            "It is in the same cell of the matrix: the same people plan it and the same people "
+            "deliver it as in your answers."
+        ),
     ),
-    Criterion("planning", 1, "Its planners are the ones you chose, though its cell differs."),
-    Criterion("delivery", 1, "Its deliverers are the ones you chose, though its cell differs."),
+    Criterion("planning", 1, _("Its planners are the ones you chose, though its cell differs.")),
+    Criterion("delivery", 1, _("Its deliverers are the ones you chose, though its cell differs.")),
     Criterion(
-        "type", 2, "Its benefits go where you want them to: to the people who take part, or wider."
+        "type",
+        2,
+        _("Its benefits go where you want them to: to the people who take part, or wider."),
     ),
-    Criterion("producer", 1, "At least one of the groups of people you named takes part in it."),
-    Criterion("phase", 1, "Citizens take part at a stage you chose (if you chose any)."),
-    Criterion("country", 1, "It is in the country you chose (if you chose one)."),
+    Criterion("producer", 1, _("At least one of the groups of people you named takes part in it.")),
+    Criterion("phase", 1, _("Citizens take part at a stage you chose (if you chose any).")),
+    Criterion("country", 1, _("It is in the country you chose (if you chose one).")),
 ]
 WEIGHTS = {criterion.key: criterion.weight for criterion in CRITERIA}
-TIE_BREAKS = "Cases with the same score are listed strongest evidence first, then newest first."
+TIE_BREAKS = _("Cases with the same score are listed strongest evidence first, then newest first.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,6 +150,15 @@ def _names(terms):
     return ", ".join(str(term.label) for term in terms)
 
 
+def _benefits(values):
+    """Who benefits, in words: "individual", "collective", or both in the order given."""
+    if list(values) == ["individual", "collective"]:
+        return gettext("individual and collective")
+    if list(values) == ["collective", "individual"]:
+        return gettext("collective and individual")
+    return " and ".join(str(v.Benefit(b).label).lower() for b in values)
+
+
 def explain(case, ranked, situation):
     """The reasons (one per criterion met, then the evidence level) and differences of a case
     (with its terms loaded) against the situation."""
@@ -155,43 +170,56 @@ def explain(case, ranked, situation):
     reasons, differences = [], []
     if "area" in met:
         reasons.append(
-            "same service area: " + _names(a for a in areas if a.slug in situation.areas)
+            gettext("same service area: %(areas)s")
+            % {"areas": _names(a for a in areas if a.slug in situation.areas)}
         )
     else:
-        differences.append("service area: " + _names(areas))
+        differences.append(gettext("service area: %(areas)s") % {"areas": _names(areas)})
     if "cell" in met:
-        reasons.append(f"same matrix cell ({case.cell.short_name})")
+        reasons.append(gettext("same matrix cell (%(cell)s)") % {"cell": case.cell.short_name})
     else:
         if "planning" in met:
-            reasons.append(f"same planners ({v.SHORT_ANSWERS['planning'][case.planning]})")
+            reasons.append(
+                gettext("same planners (%(planners)s)")
+                % {"planners": v.SHORT_ANSWERS["planning"][case.planning]}
+            )
         if "delivery" in met:
-            reasons.append(f"same deliverers ({v.SHORT_ANSWERS['delivery'][case.delivery]})")
-        differences.append(f"matrix cell: {case.cell.short_name} ({case.cell.name})")
+            reasons.append(
+                gettext("same deliverers (%(deliverers)s)")
+                % {"deliverers": v.SHORT_ANSWERS["delivery"][case.delivery]}
+            )
+        differences.append(
+            gettext("matrix cell: %(short_name)s (%(name)s)")
+            % {"short_name": case.cell.short_name, "name": case.cell.name}
+        )
     shared = [b for b in benefits if b in situation.benefits]
     if "type" in met:
-        reasons.append(" and ".join(str(v.Benefit(b).label).lower() for b in shared))
+        reasons.append(_benefits(shared))
     else:
-        differences.append(
-            "benefits: " + " and ".join(str(v.Benefit(b).label).lower() for b in benefits)
-        )
+        differences.append(gettext("benefits: %(benefits)s") % {"benefits": _benefits(benefits)})
     if "producer" in met:
         reasons.append(
-            "same people take part: "
-            + _names(p for p in producers if p.slug in situation.producers)
+            gettext("same people take part: %(producers)s")
+            % {"producers": _names(p for p in producers if p.slug in situation.producers)}
         )
     else:
-        differences.append("people who take part: " + _names(producers))
+        differences.append(
+            gettext("people who take part: %(producers)s") % {"producers": _names(producers)}
+        )
     if situation.phases:
         if "phase" in met:
-            reasons.append("same stage: " + _names(p for p in phases if p.slug in situation.phases))
+            reasons.append(
+                gettext("same stage: %(phases)s")
+                % {"phases": _names(p for p in phases if p.slug in situation.phases)}
+            )
         else:
-            differences.append("stages: " + _names(phases))
+            differences.append(gettext("stages: %(phases)s") % {"phases": _names(phases)})
     if situation.country:
         if "country" in met:
-            reasons.append(f"in {case.country.name}")
+            reasons.append(gettext("in %(country)s") % {"country": case.country.name})
         else:
-            differences.append(f"in {case.country.name}")
-    reasons.append(f"evidence level {case.evidence_level}")
+            differences.append(gettext("in %(country)s") % {"country": case.country.name})
+    reasons.append(gettext("evidence level %(level)s") % {"level": case.evidence_level})
     return Match(case, ranked.score, reasons, differences)
 
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.http import FileResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_safe
 
 from catalogue import vocabulary as v
@@ -29,13 +30,23 @@ from catalogue.tabular import COLUMN_NAMES, COLUMNS, row_from_document
 from catalogue.text import clean_tree
 from catalogue.views import published_case
 
+# As the data carries it (in English); the pages name it in their own language (`licence_shown`).
 LICENCE = {
-    "name": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+    "name": gettext_noop("Creative Commons Attribution 4.0 International (CC BY 4.0)"),
     "url": "https://creativecommons.org/licenses/by/4.0/",
-    "attribution": "Co-production Case Catalogue, and the sources each case names",
+    "attribution": gettext_noop("Co-production Case Catalogue, and the sources each case names"),
 }
 API_PAGE_SIZE, API_MAX_PAGE_SIZE = 20, 100
 CHUNK = 500
+
+
+def licence_shown():
+    """The licence as a page names it, in the page's language."""
+    return {
+        **LICENCE,
+        "name": gettext(LICENCE["name"]),
+        "attribution": gettext(LICENCE["attribution"]),
+    }
 
 
 def _filterset(request):
@@ -217,7 +228,7 @@ def api_docs(request):
         {
             "dimensions": DIMENSIONS,
             "sorts": SORT_LABELS,
-            "licence": LICENCE,
+            "licence": licence_shown(),
             "page_size": API_PAGE_SIZE,
             "max_page_size": API_MAX_PAGE_SIZE,
         },
@@ -227,31 +238,35 @@ def api_docs(request):
 def codebook(request):
     """Every column of the exports and every value of every vocabulary."""
     vocabularies = [
-        ("phases", "Phase", v.Phase.terms()),
+        ("phases", gettext("Phase"), v.Phase.terms()),
         (
             "activities",
-            "Activity (optional, under a phase)",
+            gettext("Activity (optional, under a phase)"),
             [(a.value, f"{a.label} ({a.phase.label})", a.description) for a in v.Activity],
         ),
-        ("planning", "Who planned the service", v.Planning.terms()),
-        ("delivery", "Who delivers it", v.Delivery.terms()),
-        ("benefits", "Type (who benefits)", v.Benefit.terms()),
-        ("evidence_level", "Evidence level", v.EvidenceLevel.terms()),
-        ("evidence_direction", "Direction of findings", v.Direction.terms()),
-        ("evaluation_design", "Evaluation design", v.EvaluationDesign.terms()),
-        ("outcomes.benefit_group", "Who benefits from an outcome", v.BenefitGroup.terms()),
-        ("sources.kind", "Kind of source", v.SourceKind.terms()),
-        ("level", "Level (Needham and Carr)", v.Level.terms()),
-        ("scenario", "Scenario", v.Scenario.terms()),
-        ("driver", "Main driver", v.Driver.terms()),
+        ("planning", gettext("Who planned the service"), v.Planning.terms()),
+        ("delivery", gettext("Who delivers it"), v.Delivery.terms()),
+        ("benefits", gettext("Type (who benefits)"), v.Benefit.terms()),
+        ("evidence_level", gettext("Evidence level"), v.EvidenceLevel.terms()),
+        ("evidence_direction", gettext("Direction of findings"), v.Direction.terms()),
+        ("evaluation_design", gettext("Evaluation design"), v.EvaluationDesign.terms()),
+        (
+            "outcomes.benefit_group",
+            gettext("Who benefits from an outcome"),
+            v.BenefitGroup.terms(),
+        ),
+        ("sources.kind", gettext("Kind of source"), v.SourceKind.terms()),
+        ("level", gettext("Level (Needham and Carr)"), v.Level.terms()),
+        ("scenario", gettext("Scenario"), v.Scenario.terms()),
+        ("driver", gettext("Main driver"), v.Driver.terms()),
         (
             "service_areas",
-            "Service area (editable list)",
+            gettext("Service area (editable list)"),
             [(t.slug, t.name, t.description) for t in ServiceArea.objects.all()],
         ),
         (
             "co_producers",
-            "Co-producers (editable list)",
+            gettext("Co-producers (editable list)"),
             [(t.slug, t.name, t.description) for t in CoProducer.objects.all()],
         ),
     ]
@@ -264,7 +279,7 @@ def codebook(request):
             "columns": COLUMNS,
             "vocabularies": vocabularies,
             "cells": list(v.MATRIX.values()),
-            "licence": LICENCE,
+            "licence": licence_shown(),
             "evidence_caveat": v.EVIDENCE_CAVEAT,
         },
     )

@@ -6,10 +6,14 @@ import csv
 import re
 
 from django import forms
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from catalogue import facetindex, matching
@@ -28,57 +32,59 @@ class MatchForm(CleanText, forms.Form):
     """The situation, in the plain words of the submission's questions."""
 
     areas = forms.ModelMultipleChoiceField(
-        label="Which service area is it in?",
+        label=_("Which service area is it in?"),
         queryset=ServiceArea.objects.all(),
         to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
-        help_text="Tick one, or a few if it spans them.",
-        error_messages={"required": "Tick at least one service area."},
+        help_text=_("Tick one, or a few if it spans them."),
+        error_messages={"required": _("Tick at least one service area.")},
     )
     producers = forms.ModelMultipleChoiceField(
-        label="Who are the people who would take part alongside professionals?",
+        label=_("Who are the people who would take part alongside professionals?"),
         queryset=CoProducer.objects.all(),
         to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Tick at least one group of people who would take part."},
+        error_messages={"required": _("Tick at least one group of people who would take part.")},
     )
     planning = forms.ChoiceField(
-        label="Who would plan or design the service?",
+        label=_("Who would plan or design the service?"),
         choices=plain_choices("planning", v.Planning),
         widget=forms.RadioSelect,
-        error_messages={"required": "Say who would plan or design the service."},
+        error_messages={"required": _("Say who would plan or design the service.")},
     )
     delivery = forms.ChoiceField(
-        label="Who would deliver it day to day?",
+        label=_("Who would deliver it day to day?"),
         choices=plain_choices("delivery", v.Delivery),
         widget=forms.RadioSelect,
-        error_messages={"required": "Say who would deliver the service day to day."},
+        error_messages={"required": _("Say who would deliver the service day to day.")},
     )
     benefits = forms.MultipleChoiceField(
-        label="Who should benefit?",
+        label=_("Who should benefit?"),
         choices=plain_choices("benefits", v.Benefit),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Tick both if you want both.",
-        error_messages={"required": "Say who should benefit: tick one or both."},
+        help_text=_("Tick both if you want both."),
+        error_messages={"required": _("Say who should benefit: tick one or both.")},
     )
     phases = forms.MultipleChoiceField(
-        label="At which stages would citizens take part? (optional)",
+        label=_("At which stages would citizens take part? (optional)"),
         choices=plain_choices("phases", v.Phase),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     country = forms.ChoiceField(
-        label="Country (optional)",
+        label=_("Country (optional)"),
         required=False,
-        help_text="Cases in this country rank a little higher; others are still shown. "
-        "Only countries with published cases are listed.",
+        help_text=_(
+            "Cases in this country rank a little higher; others are still shown. "
+            "Only countries with published cases are listed."
+        ),
     )
 
     def __init__(self, *args, snapshot=None, **kwargs):
         super().__init__(*args, **kwargs)
         held = set(snapshot.labels.get("country", [])) if snapshot is not None else set()
         self.fields["country"].choices = [
-            ("", "Any country"),
+            ("", gettext("Any country")),
             *((code, name) for code, name in countries if code in held),
         ]
 
@@ -88,7 +94,10 @@ class MatchForm(CleanText, forms.Form):
         if cell and cell.refused:
             self.add_error(
                 "delivery",
-                f"{cell.explanation} Choose who else would plan it, or who would help deliver it.",
+                gettext(
+                    "%(explanation)s Choose who else would plan it, or who would help deliver it."
+                )
+                % {"explanation": cell.explanation},
             )
         return data
 
@@ -174,12 +183,17 @@ def comparison(values):
             cases.append(case)
     if unknown:
         names = ", ".join(f"“{slug[:60]}”" for slug in unknown)
-        notices.append(f"No published case has the address {names}: left out.")
+        notices.append(
+            gettext("No published case has the address %(names)s: left out.") % {"names": names}
+        )
     if extra or more:
         left = f" ({'; '.join(extra)})" if extra else ""
         notices.append(
-            f"You can compare at most {MAX_CASES} cases: the first {MAX_CASES} are shown, "
-            f"the others{left} were left out."
+            gettext(
+                "You can compare at most %(most)s cases: the first %(most)s are shown, "
+                "the others%(left)s were left out."
+            )
+            % {"most": MAX_CASES, "left": left}
         )
     return cases, notices
 
@@ -217,51 +231,69 @@ def _sources(case):
 
 def comparison_rows(cases):
     """[(group, [(row label, [cell for each case])])]: what the page's table and the CSV show;
-    each cell is a list of texts (`_cell`)."""
+    each cell is a list of texts (`_cell`), in the current language (the CSV's is English)."""
 
     def row(label, value):
         return (label, [_cell(value(case)) for case in cases])
 
     groups = [
         (
-            "About the case",
+            gettext("About the case"),
             [
-                row("Summary", lambda c: c.summary),
-                row("Where", lambda c: ", ".join(x for x in (c.locality, c.country.name) if x)),
-                row("When", lambda c: c.period or ""),
-                row("Lead organisation(s)", lambda c: c.lead_organisations),
-            ],
-        ),
-        (
-            "Classification",
-            [
-                row("Matrix cell", lambda c: c.cell.name),
-                row("Who planned it", lambda c: c.get_planning_display()),
-                row("Who delivers it", lambda c: c.get_delivery_display()),
-                row("Phases", lambda c: _join(p.label for p in c.phases.all())),
-                row("Type", lambda c: _join(b.label for b in c.benefits)),
-                row("Service areas", lambda c: _join(a.label for a in c.service_areas.all())),
-                row("Co-producers", lambda c: _join(p.label for p in c.co_producers.all())),
-            ],
-        ),
-        (
-            "Evidence",
-            [
-                row("Level", lambda c: f"{c.evidence_level}: {c.evidence.label}"),
-                row("Evaluation design", lambda c: c.get_evaluation_design_display()),
-                row("Direction of findings", lambda c: c.get_evidence_direction_display()),
+                row(gettext("Summary"), lambda c: c.summary),
                 row(
-                    "Independent evaluation", lambda c: "Yes" if c.independent_evaluation else "No"
+                    gettext("Where"),
+                    lambda c: ", ".join(x for x in (c.locality, c.country.name) if x),
+                ),
+                row(gettext("When"), lambda c: c.period or ""),
+                row(gettext("Lead organisation(s)"), lambda c: c.lead_organisations),
+            ],
+        ),
+        (
+            gettext("Classification"),
+            [
+                row(gettext("Matrix cell"), lambda c: c.cell.name),
+                row(gettext("Who planned it"), lambda c: c.get_planning_display()),
+                row(gettext("Who delivers it"), lambda c: c.get_delivery_display()),
+                row(gettext("Phases"), lambda c: _join(p.label for p in c.phases.all())),
+                row(gettext("Type"), lambda c: _join(b.label for b in c.benefits)),
+                row(
+                    gettext("Service areas"),
+                    lambda c: _join(a.label for a in c.service_areas.all()),
                 ),
                 row(
-                    "Rating",
-                    lambda c: "Confirmed by an editor" if c.evidence_confirmed else "Proposed",
+                    gettext("Co-producers"),
+                    lambda c: _join(p.label for p in c.co_producers.all()),
                 ),
-                row("What the evidence shows", lambda c: c.evidence_rationale),
             ],
         ),
         (
-            "Outcomes by who benefits",
+            gettext("Evidence"),
+            [
+                row(gettext("Level"), lambda c: f"{c.evidence_level}: {c.evidence.label}"),
+                row(gettext("Evaluation design"), lambda c: c.get_evaluation_design_display()),
+                row(gettext("Direction of findings"), lambda c: c.get_evidence_direction_display()),
+                row(
+                    gettext("Independent evaluation"),
+                    lambda c: (
+                        pgettext("evaluation exists", "Yes")
+                        if c.independent_evaluation
+                        else pgettext("evaluation exists", "No")
+                    ),
+                ),
+                row(
+                    gettext("Rating"),
+                    lambda c: (
+                        gettext("Confirmed by an editor")
+                        if c.evidence_confirmed
+                        else gettext("Proposed")
+                    ),
+                ),
+                row(gettext("What the evidence shows"), lambda c: c.evidence_rationale),
+            ],
+        ),
+        (
+            gettext("Outcomes by who benefits"),
             [
                 row(group.label, lambda c, group=group: _outcomes(c, group.value))
                 for group in v.BenefitGroup
@@ -269,13 +301,13 @@ def comparison_rows(cases):
             ],
         ),
         (
-            "Costs and lessons",
+            gettext("Costs and lessons"),
             [
-                row("Costs and savings", lambda c: c.costs),
-                row("Obstacles and lessons", lambda c: c.lessons),
+                row(gettext("Costs and savings"), lambda c: c.costs),
+                row(gettext("Obstacles and lessons"), lambda c: c.lessons),
             ],
         ),
-        ("Sources", [row("Sources", _sources)]),
+        (gettext("Sources"), [row(gettext("Sources"), _sources)]),
     ]
     return [(group, rows) for group, rows in groups if rows]
 
@@ -307,7 +339,13 @@ def compare(request):
 
 
 def compare_csv(request):
-    """The comparison's rows as CSV: one column per case, cells safe to open in a spreadsheet."""
+    """The comparison's rows as CSV: one column per case, cells safe to open in a spreadsheet;
+    in English whatever the reader's language, like the other downloads."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _compare_csv(request)
+
+
+def _compare_csv(request):
     cases, _ = comparison(request.GET.getlist("cases"))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, "comparison.csv")

@@ -18,18 +18,19 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Max, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
 from catalogue import datapackage, metadata
 from catalogue import vocabulary as v
 from catalogue.filters import CaseFilter
 from catalogue.models import Case
-from catalogue.opendata import EXPORTS, LICENCE
+from catalogue.opendata import EXPORTS, LICENCE, licence_shown
 from catalogue.tabular import COLUMNS
 
 NAME = re.compile(r"\d{4}-\d{2}-\d{2}(?:-[0-9]{1,3})?")
@@ -120,18 +121,20 @@ def _readme(*, name, created, count, url, hashes):
         "",
         f"The codebook explains every column and value: {settings.SITE_URL}{reverse('codebook')}",
         "",
-        v.EVIDENCE_CAVEAT,
+        str(v.EVIDENCE_CAVEAT),
         "",
     ]
     return "\n".join(lines)
 
 
 def release_write(*, day=None):
-    """Write a release of the whole published catalogue as it is now; returns it."""
+    """Write a release of the whole published catalogue as it is now; returns it. Its files are
+    in English, whatever language is active."""
     day = day or timezone.localdate()
     target = _new_folder(day)
     try:
-        return _write(target)
+        with translation.override(settings.LANGUAGE_CODE):
+            return _write(target)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)  # an unfinished release is never left behind
         raise
@@ -159,7 +162,8 @@ def _write(target):
         hashes=hashes,
     )
     (target / "datapackage.json").write_text(
-        json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        json.dumps(package, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder) + "\n",
+        encoding="utf-8",
     )
     hashes["datapackage.json"] = _sha256(target / "datapackage.json")
     (target / "README.md").write_text(
@@ -317,7 +321,7 @@ def data_page(request):
         request,
         "catalogue/data_page.html",
         {
-            "licence": LICENCE,
+            "licence": licence_shown(),
             "summary": summary,
             "levels": levels,
             "releases": listed,

@@ -11,6 +11,9 @@ import json
 import re
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
 from catalogue import vocabulary as v
 from catalogue.interchange import EVIDENCE_FIELDS
 from catalogue.models import CoProducer, ServiceArea
@@ -25,10 +28,12 @@ _READER_UNESCAPES = re.compile("'" + _WRITER_ESCAPES.pattern)
 
 
 def _column(name, kind, meaning, *, type="string", values=None, required=False):
-    """A column: `kind` and `meaning` as the codebook says them; `type` (a Table Schema type:
-    string, integer, boolean, datetime, list joined by LIST_SEPARATOR, array of JSON), `values` (the
-    vocabulary or editable model its values come from, or `countries`) and `required` for the
-    data package (datapackage.py) and the API's description (openapi.py)."""
+    """A column: `kind` and `meaning` as the codebook says them (translated when a page shows
+    them; the data package and the API's description, served in English, use the meaning too);
+    `type` (a Table Schema type: string, integer, boolean, datetime, list joined by
+    LIST_SEPARATOR, array of JSON), `values` (the vocabulary or editable model its values come
+    from, or `countries`) and `required` for the data package (datapackage.py) and the API's
+    description (openapi.py)."""
     return {
         "name": name,
         "kind": kind,
@@ -41,137 +46,190 @@ def _column(name, kind, meaning, *, type="string", values=None, required=False):
 
 COLUMNS = [
     _column(
-        "slug", "text", "Stable identifier; the case's address is /cases/<slug>/.", required=True
+        "slug",
+        pgettext_lazy("column values", "text"),
+        _("Stable identifier; the case's address is /cases/<slug>/."),
+        required=True,
     ),
-    _column("title", "text", "Name of the practice or initiative.", required=True),
-    _column("summary", "text", "One or two sentences.", required=True),
-    _column("description", "text", "Full description; paragraphs separated by a blank line."),
+    _column(
+        "title",
+        pgettext_lazy("column values", "text"),
+        _("Name of the practice or initiative."),
+        required=True,
+    ),
+    _column(
+        "summary", pgettext_lazy("column values", "text"), _("One or two sentences."), required=True
+    ),
+    _column(
+        "description",
+        pgettext_lazy("column values", "text"),
+        _("Full description; paragraphs separated by a blank line."),
+    ),
     _column(
         "country",
-        "ISO 3166-1 alpha-2",
-        "Country where it happens.",
+        pgettext_lazy("column values", "ISO 3166-1 alpha-2"),
+        _("Country where it happens."),
         values="countries",
         required=True,
     ),
-    _column("locality", "text", "Town, city or region."),
-    _column("lead_organisations", "text", "Lead organisation(s)."),
+    _column("locality", pgettext_lazy("column values", "text"), _("Town, city or region.")),
+    _column(
+        "lead_organisations", pgettext_lazy("column values", "text"), _("Lead organisation(s).")
+    ),
     _column(
         "service_areas",
-        "slugs joined by |",
-        "Service areas (see the vocabulary).",
+        pgettext_lazy("column values", "slugs joined by |"),
+        _("Service areas (see the vocabulary)."),
         type="list",
         values=ServiceArea,
     ),
     _column(
         "co_producers",
-        "slugs joined by |",
-        "Who co-produces alongside professionals.",
+        pgettext_lazy("column values", "slugs joined by |"),
+        _("Who co-produces alongside professionals."),
         type="list",
         values=CoProducer,
     ),
     _column(
         "phases",
-        "slugs joined by |",
-        "Phases in which citizens take part.",
+        pgettext_lazy("column values", "slugs joined by |"),
+        _("Phases in which citizens take part."),
         type="list",
         values=v.Phase,
         required=True,
     ),
     _column(
         "activities",
-        "slugs joined by |",
-        "Optional sub-activities under the phases.",
+        pgettext_lazy("column values", "slugs joined by |"),
+        _("Optional sub-activities under the phases."),
         type="list",
         values=v.Activity,
     ),
     _column(
         "planning",
-        "slug",
-        "Who planned the service (matrix rows).",
+        pgettext_lazy("column values", "slug"),
+        _("Who planned the service (matrix rows)."),
         values=v.Planning,
         required=True,
     ),
     _column(
         "delivery",
-        "slug",
-        "Who delivers it (matrix columns).",
+        pgettext_lazy("column values", "slug"),
+        _("Who delivers it (matrix columns)."),
         values=v.Delivery,
         required=True,
     ),
     _column(
         "benefits",
-        "slugs joined by |",
-        "Type: individual and/or collective.",
+        pgettext_lazy("column values", "slugs joined by |"),
+        _("Type: individual and/or collective."),
         type="list",
         values=v.Benefit,
     ),
     _column(
         "evidence_level",
-        "integer 0-5",
-        "Strength of evidence that the practice causes its outcomes.",
+        pgettext_lazy("column values", "integer 0-5"),
+        _("Strength of evidence that the practice causes its outcomes."),
         type="integer",
         values=v.EvidenceLevel,
         required=True,
     ),
-    _column("evidence_direction", "slug", "Direction of the findings.", values=v.Direction),
-    _column("evaluation_design", "slug", "How it was evaluated.", values=v.EvaluationDesign),
+    _column(
+        "evidence_direction",
+        pgettext_lazy("column values", "slug"),
+        _("Direction of the findings."),
+        values=v.Direction,
+    ),
+    _column(
+        "evaluation_design",
+        pgettext_lazy("column values", "slug"),
+        _("How it was evaluated."),
+        values=v.EvaluationDesign,
+    ),
     _column(
         "independent_evaluation",
-        "true/false",
-        "Whether an independent evaluation exists.",
+        pgettext_lazy("column values", "true/false"),
+        _("Whether an independent evaluation exists."),
         type="boolean",
         required=True,
     ),
-    _column("evidence_rationale", "text", "Why this evidence level, and no higher."),
+    _column(
+        "evidence_rationale",
+        pgettext_lazy("column values", "text"),
+        _("Why this evidence level, and no higher."),
+    ),
     _column(
         "evidence_confirmed",
-        "true/false",
-        "Whether an editor has confirmed the level.",
+        pgettext_lazy("column values", "true/false"),
+        _("Whether an editor has confirmed the level."),
         type="boolean",
         required=True,
     ),
     _column(
         "reviewed_at",
-        "ISO 8601 date and time, or empty",
-        "When an editor last reviewed the classification and evidence rating; empty if not "
-        "yet reviewed.",
+        pgettext_lazy("column values", "ISO 8601 date and time, or empty"),
+        _(
+            "When an editor last reviewed the classification and evidence rating; empty if not "
+            "yet reviewed."
+        ),
         type="datetime",
     ),
-    _column("start_year", "year or empty", "Year it started.", type="integer"),
     _column(
-        "end_year",
-        "year or empty",
-        "Year it ended; empty when ongoing or unknown.",
+        "start_year",
+        pgettext_lazy("column values", "year or empty"),
+        _("Year it started."),
         type="integer",
     ),
-    _column("ongoing", "true/false", "Still running.", type="boolean", required=True),
+    _column(
+        "end_year",
+        pgettext_lazy("column values", "year or empty"),
+        _("Year it ended; empty when ongoing or unknown."),
+        type="integer",
+    ),
+    _column(
+        "ongoing",
+        pgettext_lazy("column values", "true/false"),
+        _("Still running."),
+        type="boolean",
+        required=True,
+    ),
     _column(
         "outcomes",
-        "JSON list",
-        "Outcomes: [{statement, figure, benefit_group}].",
+        pgettext_lazy("column values", "JSON list"),
+        _("Outcomes: [{statement, figure, benefit_group}]."),
         type="array",
     ),
-    _column("costs", "text", "Costs and savings."),
-    _column("lessons", "text", "Obstacles and lessons."),
+    _column("costs", pgettext_lazy("column values", "text"), _("Costs and savings.")),
+    _column("lessons", pgettext_lazy("column values", "text"), _("Obstacles and lessons.")),
     _column(
         "level",
-        "slug or empty",
-        "Needham and Carr's level of co-production.",
+        pgettext_lazy("column values", "slug or empty"),
+        _("Needham and Carr's level of co-production."),
         values=v.Level,
     ),
-    _column("scenario", "slug or empty", "Substitutive or additive.", values=v.Scenario),
-    _column("driver", "slug or empty", "Main driver: governance or logistical.", values=v.Driver),
+    _column(
+        "scenario",
+        pgettext_lazy("column values", "slug or empty"),
+        _("Substitutive or additive."),
+        values=v.Scenario,
+    ),
+    _column(
+        "driver",
+        pgettext_lazy("column values", "slug or empty"),
+        _("Main driver: governance or logistical."),
+        values=v.Driver,
+    ),
     _column(
         "sources",
-        "JSON list",
-        "Sources: [{citation, year, url, kind, locator}].",
+        pgettext_lazy("column values", "JSON list"),
+        _("Sources: [{citation, year, url, kind, locator}]."),
         type="array",
         required=True,
     ),
     _column(
         "status",
-        "slug",
-        "Moderation status (open data holds published cases only).",
+        pgettext_lazy("column values", "slug"),
+        _("Moderation status (open data holds published cases only)."),
         values=v.Status,
         required=True,
     ),
