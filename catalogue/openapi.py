@@ -78,8 +78,21 @@ def parameter(dimension):
     return spec
 
 
+LANG = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "description": "The language of the labels (`labels`, `matrix_cell.name`): `en` or `cy` "
+    "(Welsh). Without it, the best of the Accept-Language header that the API has, else English. "
+    "The case texts come in both languages whatever is asked (`title` and `title_cy`...).",
+    "schema": {"type": "string", "enum": ["en", "en-gb", "cy"]},
+    "example": "cy",
+}
+
+
 def parameters():
-    """The query parameters of /api/cases/: the list's dimensions, the sort and the page."""
+    """The query parameters of /api/cases/: the list's dimensions, the sort, the page and the
+    language of the labels."""
     return [
         *(parameter(dimension) for dimension in d.DIMENSIONS),
         {
@@ -113,6 +126,7 @@ def parameters():
             },
             "example": 5,
         },
+        LANG,
     ]
 
 
@@ -120,6 +134,10 @@ OUTCOME = {
     "type": "object",
     "properties": {
         "statement": {"type": "string"},
+        "statement_cy": {
+            "type": "string",
+            "description": "The statement in Welsh; empty where none has been written yet.",
+        },
         "figure": {"type": "string", "description": "A figure that shows it, if any."},
         "benefit_group": {"type": "string", "enum": ["", *v.BenefitGroup.values]},
     },
@@ -197,9 +215,22 @@ def api_case_schema():
                         },
                         "required": ["slug", "name"],
                     },
+                    "labels": {
+                        "type": "object",
+                        "description": "The case's classification in words, in the language "
+                        "asked for (`lang`, else Accept-Language, else English): for each "
+                        "classification field, its value's label, or for a list a map from "
+                        "each slug to its label.",
+                        "additionalProperties": {
+                            "oneOf": [
+                                {"type": "string"},
+                                {"type": "object", "additionalProperties": {"type": "string"}},
+                            ]
+                        },
+                    },
                     "published_at": {"type": ["string", "null"], "format": "date-time"},
                 },
-                "required": ["url", "matrix_cell", "published_at"],
+                "required": ["url", "matrix_cell", "labels", "published_at"],
             },
         ]
     }
@@ -231,7 +262,11 @@ def description(server):
                     "parameters": parameters(),
                     "responses": {
                         "200": _json(ref("CasePage"), "A page of cases."),
-                        "400": {**error, "description": "A malformed page or page_size."},
+                        "400": {
+                            **error,
+                            "description": "A malformed page or page_size, or a language the "
+                            "API does not have.",
+                        },
                         "404": {**error, "description": "A page past the last."},
                     },
                 }
@@ -247,10 +282,12 @@ def description(server):
                             "required": True,
                             "schema": dict(SLUG),
                             "example": "tackley-village-shop",
-                        }
+                        },
+                        LANG,
                     ],
                     "responses": {
                         "200": _json(ref("Case"), "The case."),
+                        "400": {**error, "description": "A language the API does not have."},
                         "404": {**error, "description": "No published case has this slug."},
                     },
                 }

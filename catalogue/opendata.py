@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.http import FileResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_safe
 
@@ -25,6 +26,7 @@ from catalogue.cache import catalogue_version
 from catalogue.dimensions import DIMENSIONS
 from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.interchange import case_document
+from catalogue.languages import requested_language
 from catalogue.models import Case, CoProducer, ServiceArea
 from catalogue.tabular import COLUMN_NAMES, COLUMNS, row_from_document
 from catalogue.text import clean_tree
@@ -149,13 +151,51 @@ def cases_json(request):
 
 
 def api_document(request, case):
+    """The case's open document, with its address and its classification in words, in the
+    language the request asked for (`lang` or Accept-Language: languages.requested_language)."""
     cell = case.cell
     return {
         **_document(case),
         "url": request.build_absolute_uri(case.get_absolute_url()),
-        "matrix_cell": {"slug": cell.slug, "name": cell.name},
+        "matrix_cell": {"slug": cell.slug, "name": str(cell.name)},
+        "labels": labels(case),
         "published_at": case.published_at.isoformat() if case.published_at else None,
     }
+
+
+def labels(case):
+    """The words for each classification value of the case, in the active language."""
+
+    def terms(items):
+        return {term.slug: str(term.label) for term in items}
+
+    def choice(value, vocabulary):
+        return str(vocabulary(value).label) if value not in ("", None) else ""
+
+    return {
+        "phases": terms(case.phases.all()),
+        "activities": terms(case.activities.all()),
+        "service_areas": terms(case.service_areas.all()),
+        "co_producers": terms(case.co_producers.all()),
+        "planning": choice(case.planning, v.Planning),
+        "delivery": choice(case.delivery, v.Delivery),
+        "benefits": {b.value: str(b.label) for b in case.benefits},
+        "evidence_level": choice(case.evidence_level, v.EvidenceLevel),
+        "evidence_direction": choice(case.evidence_direction, v.Direction),
+        "evaluation_design": choice(case.evaluation_design, v.EvaluationDesign),
+    }
+
+
+def _in_language(request, respond):
+    """The API's answer with its labels in the language the request asks for, or a 400."""
+    try:
+        language = requested_language(request)
+    except ValueError as error:
+        return _api_error(400, str(error))
+    with translation.override(language):
+        response = respond()
+    response["Content-Language"] = language
+    return response
 
 
 def _api_error(status, message):
@@ -194,18 +234,21 @@ def api_cases(request):
         params["page"] = number
         return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
-    return _open(
-        JsonResponse(
-            {
-                "count": count,
-                "next": link(page + 1) if page < last else None,
-                "previous": link(page - 1) if page > 1 else None,
-                "notices": notices,
-                "licence": LICENCE,
-                "results": [api_document(request, case) for case in cases],
-            },
-            json_dumps_params={"ensure_ascii": False},
-        )
+    return _in_language(
+        request,
+        lambda: _open(
+            JsonResponse(
+                {
+                    "count": count,
+                    "next": link(page + 1) if page < last else None,
+                    "previous": link(page - 1) if page > 1 else None,
+                    "notices": notices,
+                    "licence": LICENCE,
+                    "results": [api_document(request, case) for case in cases],
+                },
+                json_dumps_params={"ensure_ascii": False},
+            )
+        ),
     )
 
 
@@ -215,8 +258,11 @@ def api_case(request, slug):
     case = published_case(slug)
     if case is None:
         return _api_error(404, "No published case has this slug.")
-    return _open(
-        JsonResponse(api_document(request, case), json_dumps_params={"ensure_ascii": False})
+    return _in_language(
+        request,
+        lambda: _open(
+            JsonResponse(api_document(request, case), json_dumps_params={"ensure_ascii": False})
+        ),
     )
 
 

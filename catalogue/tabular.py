@@ -66,6 +66,21 @@ COLUMNS = [
         _("Full description; paragraphs separated by a blank line."),
     ),
     _column(
+        "title_cy",
+        pgettext_lazy("column values", "text"),
+        _("The title in Welsh; empty where no Welsh version has been written yet."),
+    ),
+    _column(
+        "summary_cy",
+        pgettext_lazy("column values", "text"),
+        _("The summary in Welsh; empty where no Welsh version has been written yet."),
+    ),
+    _column(
+        "description_cy",
+        pgettext_lazy("column values", "text"),
+        _("The description in Welsh; empty where no Welsh version has been written yet."),
+    ),
+    _column(
         "country",
         pgettext_lazy("column values", "ISO 3166-1 alpha-2"),
         _("Country where it happens."),
@@ -196,7 +211,10 @@ COLUMNS = [
     _column(
         "outcomes",
         pgettext_lazy("column values", "JSON list"),
-        _("Outcomes: [{statement, figure, benefit_group}]."),
+        _(
+            "Outcomes: [{statement, statement_cy, figure, benefit_group}]; statement_cy is the "
+            "statement in Welsh, empty where none has been written yet."
+        ),
         type="array",
     ),
     _column("costs", pgettext_lazy("column values", "text"), _("Costs and savings.")),

@@ -24,6 +24,9 @@ PUBLIC_KEYS = {
     "title",
     "summary",
     "description",
+    "title_cy",
+    "summary_cy",
+    "description_cy",
     "country",
     "locality",
     "lead_organisations",
@@ -48,7 +51,7 @@ PUBLIC_KEYS = {
     "status",
     "reviewed_at",
 }
-API_KEYS = PUBLIC_KEYS | {"url", "matrix_cell", "published_at"}
+API_KEYS = PUBLIC_KEYS | {"url", "matrix_cell", "labels", "published_at"}
 
 
 @pytest.fixture
