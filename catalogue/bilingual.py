@@ -9,8 +9,6 @@ and the search index, the exports and the admin name the fields directly. Templa
 `{% localised case "title" as title %}` (templatetags/bilingual.py).
 """
 
-from dataclasses import dataclass
-
 from django.utils import translation
 
 from catalogue.languages import ENGLISH, WELSH, html_code
@@ -24,17 +22,19 @@ WELSH_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class Text:
-    """A case text as shown: `lang` is its language (HTML code); `fallback` is true when a
-    Welsh page shows the English text because no Welsh version exists yet."""
+class Text(str):
+    """A case text as shown, a string that knows its language: `lang` (HTML code), and
+    `fallback`, true when a Welsh page shows it in English (no Welsh version yet, or a text
+    that exists only in English)."""
 
-    text: str
-    lang: str
-    fallback: bool = False
+    def __new__(cls, text, lang, fallback=False):
+        shown = super().__new__(cls, text)
+        shown.lang, shown.fallback = lang, fallback
+        return shown
 
-    def __str__(self):
-        return self.text
+    @property
+    def text(self):
+        return str(self)
 
 
 def localised(obj, field):
@@ -47,6 +47,12 @@ def localised(obj, field):
     if welsh.strip():
         return Text(welsh, html_code(WELSH))
     return Text(english, html_code(ENGLISH), fallback=bool(english))
+
+
+def english_only(text):
+    """A text that exists only in English (a place, an organisation, a citation), as shown:
+    marked as English on a Welsh page."""
+    return Text(text or "", html_code(ENGLISH), translation.get_language() == WELSH and bool(text))
 
 
 def has_welsh(case):

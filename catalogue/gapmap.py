@@ -159,7 +159,7 @@ def cell_columns():
 def area_columns(snapshot):
     """Every service area, in the vocabulary's order."""
     return [
-        Column(area.slug, area.name, "", {"area": area.slug})
+        Column(area.slug, area.label, "", {"area": area.slug})
         for area in snapshot.term_objects["area"]
     ]
 

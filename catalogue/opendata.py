@@ -308,12 +308,12 @@ def codebook(request):
         (
             "service_areas",
             gettext("Service area (editable list)"),
-            [(t.slug, t.name, t.description) for t in ServiceArea.objects.all()],
+            [(t.slug, t.label, t.meaning) for t in ServiceArea.objects.all()],
         ),
         (
             "co_producers",
             gettext("Co-producers (editable list)"),
-            [(t.slug, t.name, t.description) for t in CoProducer.objects.all()],
+            [(t.slug, t.label, t.meaning) for t in CoProducer.objects.all()],
         ),
     ]
     return render(

@@ -18,6 +18,7 @@ from django_countries import countries
 
 from catalogue import facetindex, matching
 from catalogue import vocabulary as v
+from catalogue.bilingual import Text, english_only, localised
 from catalogue.cache import cached
 from catalogue.forms import CleanText, plain_choices
 from catalogue.models import Case, CoProducer, ServiceArea
@@ -208,23 +209,26 @@ def _join(items):
 
 
 def _cell(value):
-    """A cell of the comparison: a list of texts (one for most rows, one per outcome or source)."""
+    """A cell of the comparison: a list of texts (one for most rows, one per outcome or source);
+    a case's own texts keep their language (bilingual.Text)."""
     if isinstance(value, list):
-        return [str(item) for item in value if item]
-    return [str(value)] if value else []
+        return [item if isinstance(item, Text) else str(item) for item in value if item]
+    return [value if isinstance(value, Text) else str(value)] if value else []
 
 
 def _outcomes(case, group):
-    return [
-        f"{outcome.figure}: {outcome.statement}" if outcome.figure else outcome.statement
-        for outcome in case.outcomes.all()
-        if outcome.benefit_group == group
-    ]
+    texts = []
+    for outcome in case.outcomes.all():
+        if outcome.benefit_group == group:
+            statement = localised(outcome, "statement")
+            text = f"{outcome.figure}: {statement}" if outcome.figure else str(statement)
+            texts.append(Text(text, statement.lang, statement.fallback))
+    return texts
 
 
 def _sources(case):
     return [
-        source.citation + (f" ({source.locator})" if source.locator else "")
+        english_only(source.citation + (f" ({source.locator})" if source.locator else ""))
         for source in case.sources.all()
     ]
 
@@ -240,13 +244,13 @@ def comparison_rows(cases):
         (
             gettext("About the case"),
             [
-                row(gettext("Summary"), lambda c: c.summary),
+                row(gettext("Summary"), lambda c: localised(c, "summary")),
                 row(
                     gettext("Where"),
                     lambda c: ", ".join(x for x in (c.locality, c.country.name) if x),
                 ),
                 row(gettext("When"), lambda c: c.period or ""),
-                row(gettext("Lead organisation(s)"), lambda c: c.lead_organisations),
+                row(gettext("Lead organisation(s)"), lambda c: english_only(c.lead_organisations)),
             ],
         ),
         (
@@ -289,7 +293,10 @@ def comparison_rows(cases):
                         else gettext("Proposed")
                     ),
                 ),
-                row(gettext("What the evidence shows"), lambda c: c.evidence_rationale),
+                row(
+                    gettext("What the evidence shows"),
+                    lambda c: english_only(c.evidence_rationale),
+                ),
             ],
         ),
         (
@@ -303,8 +310,8 @@ def comparison_rows(cases):
         (
             gettext("Costs and lessons"),
             [
-                row(gettext("Costs and savings"), lambda c: c.costs),
-                row(gettext("Obstacles and lessons"), lambda c: c.lessons),
+                row(gettext("Costs and savings"), lambda c: english_only(c.costs)),
+                row(gettext("Obstacles and lessons"), lambda c: english_only(c.lessons)),
             ],
         ),
         (gettext("Sources"), [row(gettext("Sources"), _sources)]),

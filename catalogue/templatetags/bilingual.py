@@ -18,7 +18,9 @@ def localised(obj, field):
 @register.simple_tag
 def lang_if_fallback(text):
     """` lang="en-GB"` on the element holding an English text shown on a Welsh page."""
-    return format_html(' lang="{}"', text.lang) if text.fallback else ""
+    if getattr(text, "fallback", False):  # interface text (a plain str) is in the page's language
+        return format_html(' lang="{}"', text.lang)
+    return ""
 
 
 @register.simple_tag
