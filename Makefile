@@ -44,8 +44,10 @@ lint: install
 messages: install
 	@command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
 	$(PY) manage.py makemessages --locale cy --no-location --no-obsolete --extension html,txt,py \
-		--ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*' --ignore 'staticfiles/*' --ignore 'var/*'
+		--ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*' --ignore 'staticfiles/*' --ignore 'var/*' \
+		--ignore 'locale/*'
 	$(PY) manage.py compilemessages --locale cy --ignore '.venv/*'
+	$(PY) locale/countries/generate.py
 
 # Load benchmark (loopback only, bounded): warm (wrk) then cold (distinct URLs); see bench/run.py.
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--mode cold --databases sqlite --sizes 1000,100000".

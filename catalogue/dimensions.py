@@ -190,7 +190,7 @@ class Related(Dimension):
             return self.vocabulary.terms()
         if terms is None:
             terms = facetindex.held().term_objects[self.param]
-        return [(t.slug, t.name, t.description) for t in terms]
+        return [(t.slug, t.label, t.meaning) for t in terms]  # in the page's language
 
 
 class Flags(Dimension):

@@ -100,7 +100,7 @@ class Term(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        return self.label  # in the page's language: forms list terms by it
 
     def natural_key(self):
         return (self.slug,)

@@ -130,7 +130,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-gb"
 # Welsh and English (catalogue/languages.py; terms in docs/glossary-cy.md).
 LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The site's own catalogue first (`make messages` writes there), then the country names in Welsh,
+# which django-countries lacks (locale/countries/generate.py).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "countries"]
 # The reader's choice of language lasts until the browser is closed.
 LANGUAGE_COOKIE_AGE = None
 LANGUAGE_COOKIE_SAMESITE = "Lax"
