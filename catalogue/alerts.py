@@ -16,6 +16,8 @@ from django.core import signing
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from catalogue import guards, services
 from catalogue.dimensions import DIMENSIONS
@@ -57,10 +59,12 @@ class Search:
         return cls(QueryDict(alert.query))
 
     def in_words(self):
-        """The search in a sentence's words: "phase: Co-design; evidence at least: 2"."""
-        return describe(self.described) if self.described else "all cases"
+        """The search in a sentence's words: "phase: Co-design; evidence at least: 2", in the
+        current language."""
+        return describe(self.described) if self.described else gettext("all cases")
 
     def list_url(self):
+        """The list of the search at the site's public address, in the current language."""
         path = reverse("case_list")
         return f"{settings.SITE_URL}{path}?{self.query}" if self.query else settings.SITE_URL + path
 
@@ -76,23 +80,27 @@ class Search:
 
 class AlertForm(forms.Form):
     email = forms.EmailField(
-        label="Your email address",
+        label=_("Your email address"),
         max_length=254,
-        help_text="Only used for these e-mails. It is never shown or shared, and it is deleted "
-        "when you unsubscribe.",
+        help_text=_(
+            "Only used for these e-mails. It is never shown or shared, and it is deleted "
+            "when you unsubscribe."
+        ),
     )
     frequency = forms.ChoiceField(
-        label="How often",
+        label=_("How often"),
         choices=SearchAlert.Frequency.choices,
         initial=SearchAlert.Frequency.WEEKLY,
         widget=forms.RadioSelect,
-        help_text="An e-mail is sent only when new cases have been published.",
+        help_text=_("An e-mail is sent only when new cases have been published."),
     )
 
     def clean_email(self):
         email = self.cleaned_data["email"]
         if clean_text(email) != email:
-            raise forms.ValidationError("Enter an email address without special characters.")
+            raise forms.ValidationError(
+                gettext("Enter an email address without special characters.")
+            )
         return email.lower()
 
 

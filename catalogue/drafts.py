@@ -12,6 +12,8 @@ from functools import cache, cached_property
 
 from django import forms
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from catalogue import vocabulary as v
 from catalogue.forms import (
@@ -40,12 +42,12 @@ class Step:
 
 
 STEPS = [
-    Step("who", WhoForm, "Who plans and who delivers"),
-    Step("participation", ParticipationForm, "How citizens take part"),
-    Step("evidence", EvidenceForm, "Evidence"),
-    Step("about", AboutForm, "About the service"),
-    Step("outcomes", OutcomesAndSources, "Outcomes and sources"),
-    Step("contact", ContactForm, "Your contact details"),
+    Step("who", WhoForm, _("Who plans and who delivers")),
+    Step("participation", ParticipationForm, _("How citizens take part")),
+    Step("evidence", EvidenceForm, _("Evidence")),
+    Step("about", AboutForm, _("About the service")),
+    Step("outcomes", OutcomesAndSources, _("Outcomes and sources")),
+    Step("contact", ContactForm, _("Your contact details")),
 ]
 STEP_BY_SLUG = {step.slug: step for step in STEPS}
 
@@ -267,7 +269,10 @@ def answers_from_case(case):
 
 
 def check_summary(forms, document):
-    """The answers as (step, [(question, answer)]) for the check-your-answers page."""
+    """The answers as (step, [(question, answer)]) for the check-your-answers page, in the
+    current language."""
+    _ = gettext
+    not_given = _("Not given")
     about = forms["about"].cleaned_data
     contact = forms["contact"].cleaned_data
     evidence = forms["evidence"]
@@ -279,28 +284,31 @@ def check_summary(forms, document):
             [
                 (
                     v.Planning.QUESTION,
-                    v.plain_answer("planning", v.Planning(document["planning"]), "matrix row"),
+                    v.plain_answer("planning", v.Planning(document["planning"]), _("matrix row")),
                 ),
                 (
                     v.Delivery.QUESTION,
-                    v.plain_answer("delivery", v.Delivery(document["delivery"]), "matrix column"),
+                    v.plain_answer(
+                        "delivery", v.Delivery(document["delivery"]), _("matrix column")
+                    ),
                 ),
-                ("Matrix cell", cell.name),
+                (_("Matrix cell"), cell.name),
             ],
         ),
         (
             STEP_BY_SLUG["participation"],
             [
                 (
-                    "At which stages citizens take part",
+                    _("At which stages citizens take part"),
                     "\n".join(v.plain_answer("phases", v.Phase(p)) for p in document["phases"]),
                 ),
                 (
-                    "Activities",
-                    "\n".join(v.plain_activity(a) for a in document["activities"]) or "None chosen",
+                    _("Activities"),
+                    "\n".join(v.plain_activity(a) for a in document["activities"])
+                    or _("None chosen"),
                 ),
                 (
-                    "Who benefits",
+                    _("Who benefits"),
                     "\n".join(
                         v.plain_answer("benefits", v.Benefit(b)) for b in document["benefits"]
                     ),
@@ -311,31 +319,36 @@ def check_summary(forms, document):
             STEP_BY_SLUG["evidence"],
             [
                 (
-                    "What is true",
-                    "\n".join(v.EVIDENCE_QUESTIONS[n - 1] for n in sorted(statements))
-                    or "None of the statements: there is a description only so far",
+                    _("What is true"),
+                    "\n".join(str(v.EVIDENCE_QUESTIONS[n - 1]) for n in sorted(statements))
+                    or _("None of the statements: there is a description only so far"),
                 ),
                 (
-                    "Proposed evidence level",
+                    _("Proposed evidence level"),
                     f"{evidence.proposed_level.value}: {evidence.proposed_level.label}",
                 ),
-                ("What it found", v.Direction(document["evidence"]["direction"]).label),
-                ("How it was evaluated", v.EvaluationDesign(document["evidence"]["design"]).label),
+                (_("What it found"), v.Direction(document["evidence"]["direction"]).label),
                 (
-                    "Independent evaluation",
-                    "Yes" if document["evidence"]["independent"] else "No, or not known",
+                    _("How it was evaluated"),
+                    v.EvaluationDesign(document["evidence"]["design"]).label,
                 ),
-                ("What the evidence shows", document["evidence"]["rationale"]),
+                (
+                    _("Independent evaluation"),
+                    pgettext("independent evaluation", "Yes")
+                    if document["evidence"]["independent"]
+                    else _("No, or not known"),
+                ),
+                (_("What the evidence shows"), document["evidence"]["rationale"]),
             ],
         ),
         (
             STEP_BY_SLUG["about"],
             [
-                ("Name", about["title"]),
-                ("Summary", about["summary"]),
-                ("Description", about["description"]),
+                (_("Name"), about["title"]),
+                (_("Summary"), about["summary"]),
+                (_("Description"), about["description"]),
                 (
-                    "Where",
+                    _("Where"),
                     ", ".join(
                         x
                         for x in (
@@ -345,12 +358,12 @@ def check_summary(forms, document):
                         if x
                     ),
                 ),
-                ("Lead organisation(s)", about["lead_organisations"] or "Not given"),
-                ("Service areas", ", ".join(t.name for t in about["service_areas"])),
-                ("Who takes part", ", ".join(t.name for t in about["co_producers"])),
-                ("When", period(about)),
-                ("Costs and savings", about["costs"] or "Not given"),
-                ("Obstacles and lessons", about["lessons"] or "Not given"),
+                (_("Lead organisation(s)"), about["lead_organisations"] or not_given),
+                (_("Service areas"), ", ".join(t.name for t in about["service_areas"])),
+                (_("Who takes part"), ", ".join(t.name for t in about["co_producers"])),
+                (_("When"), period(about)),
+                (_("Costs and savings"), about["costs"] or not_given),
+                (_("Obstacles and lessons"), about["lessons"] or not_given),
             ],
         ),
         (
@@ -358,32 +371,38 @@ def check_summary(forms, document):
             [
                 *[
                     (
-                        f"Outcome {i}",
+                        _("Outcome %(number)s") % {"number": i},
                         f"{o['statement']}{' (' + o['figure'] + ')' if o['figure'] else ''}",
                     )
                     for i, o in enumerate(document["outcomes"], 1)
                 ],
-                *[(f"Source {i}", s["citation"]) for i, s in enumerate(document["sources"], 1)],
+                *[
+                    (_("Source %(number)s") % {"number": i}, s["citation"])
+                    for i, s in enumerate(document["sources"], 1)
+                ],
             ],
         ),
         (
             STEP_BY_SLUG["contact"],
-            [("Contact details", "Unchanged (kept private, so not shown here)")]
+            [(_("Contact details"), _("Unchanged (kept private, so not shown here)"))]
             if not forms["contact"].changed_contact
             else [
-                ("Name", contact["name"]),
-                ("Email", contact["email"]),
-                ("Organisation", contact["organisation"] or "Not given"),
-                ("Role", contact["role"] or "Not given"),
+                (_("Name"), contact["name"]),
+                (_("Email"), contact["email"]),
+                (_("Organisation"), contact["organisation"] or not_given),
+                (_("Role"), contact["role"] or not_given),
             ],
         ),
     ]
 
 
 def period(about):
+    """When the service ran, in words of the current language."""
     start, end = about.get("start_year"), about.get("end_year")
     if start and about.get("ongoing"):
-        return f"Since {start}, still running"
+        return gettext("Since %(start)s, still running") % {"start": start}
     if start and end:
-        return f"{start} to {end}"
-    return str(start) if start else ("Still running" if about.get("ongoing") else "Not given")
+        return gettext("%(start)s to %(end)s") % {"start": start, "end": end}
+    if start:
+        return str(start)
+    return gettext("Still running") if about.get("ongoing") else gettext("Not given")

@@ -1,6 +1,11 @@
 """The public forms: the guided submission's steps and the problem report."""
 
 from django import forms
+from django.db.models import BLANK_CHOICE_DASH
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from catalogue import vocabulary as v
@@ -12,6 +17,20 @@ YEAR = {"min_value": 1800, "max_value": 2100, "required": False}
 
 def plain_choices(key, vocabulary):
     return [(slug, v.PLAIN_ANSWERS[key][slug]) for slug in vocabulary.values]
+
+
+def _interpolate(message, values):
+    return str(message) % {key: str(value) for key, value in values.items()}
+
+
+# A translated sentence with named placeholders, filled in the language of the page that shows it
+# (choices are made at import time, when no page's language is known yet).
+interpolate_lazy = lazy(_interpolate, str)
+
+
+def country_choices():
+    """The countries, named and sorted in the current language, after an empty choice."""
+    return [("", gettext("Choose a country")), *list(countries)]
 
 
 class CleanText:
@@ -41,8 +60,8 @@ class StepForm(CleanText, forms.Form):
 
 
 class WhoForm(StepForm):
-    heading = "Who plans and who delivers the service"
-    intro = (
+    heading = _("Who plans and who delivers the service")
+    intro = _(
         "Two questions place your example in Bovaird's matrix of co-production. "
         "Answer for the service as it runs now."
     )
@@ -51,15 +70,15 @@ class WhoForm(StepForm):
         label=v.Planning.QUESTION,
         choices=plain_choices("planning", v.Planning),
         widget=forms.RadioSelect,
-        help_text="Think of who decided what the service does and how it works.",
-        error_messages={"required": "Say who planned or designed the service."},
+        help_text=_("Think of who decided what the service does and how it works."),
+        error_messages={"required": _("Say who planned or designed the service.")},
     )
     delivery = forms.ChoiceField(
         label=v.Delivery.QUESTION,
         choices=plain_choices("delivery", v.Delivery),
         widget=forms.RadioSelect,
-        help_text="Think of the people who do the work when the service is running.",
-        error_messages={"required": "Say who delivers the service day to day."},
+        help_text=_("Think of the people who do the work when the service is running."),
+        error_messages={"required": _("Say who delivers the service day to day.")},
     )
 
     def clean(self):
@@ -71,35 +90,44 @@ class WhoForm(StepForm):
 
 
 class ParticipationForm(StepForm):
-    heading = "How citizens take part, and who benefits"
+    heading = _("How citizens take part, and who benefits")
 
     phases = forms.MultipleChoiceField(
-        label="At which stages do citizens take part?",
+        label=_("At which stages do citizens take part?"),
         choices=plain_choices("phases", v.Phase),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Tick every stage that applies.",
-        error_messages={"required": "Tick at least one stage at which citizens take part."},
+        help_text=_("Tick every stage that applies."),
+        error_messages={"required": _("Tick at least one stage at which citizens take part.")},
     )
     activities = forms.MultipleChoiceField(
-        label="Which of these activities are involved? (optional)",
+        label=_("Which of these activities are involved? (optional)"),
         choices=[
             (
                 a.value,
-                f"{v.PLAIN_ANSWERS['activities'][a.value]} ({a.label}, part of {a.phase.label})",
+                interpolate_lazy(
+                    _("%(answer)s (%(activity)s, part of %(phase)s)"),
+                    {
+                        "answer": v.PLAIN_ANSWERS["activities"][a.value],
+                        "activity": a.label,
+                        "phase": a.phase.label,
+                    },
+                ),
             )
             for a in v.Activity
         ],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Only tick activities that belong to a stage you ticked above: the stage is "
-        "named in brackets.",
+        help_text=_(
+            "Only tick activities that belong to a stage you ticked above: the stage is "
+            "named in brackets."
+        ),
     )
     benefits = forms.MultipleChoiceField(
-        label="Who benefits?",
+        label=_("Who benefits?"),
         choices=plain_choices("benefits", v.Benefit),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Tick both if both are true.",
-        error_messages={"required": "Say who benefits: tick one or both."},
+        help_text=_("Tick both if both are true."),
+        error_messages={"required": _("Say who benefits: tick one or both.")},
     )
 
     def clean(self):
@@ -110,62 +138,77 @@ class ParticipationForm(StepForm):
             labels = ", ".join(str(v.Activity(a).label) for a in wrong)
             self.add_error(
                 "activities",
-                f"{labels}: tick the matching stage above, or untick the activity.",
+                gettext("%(activities)s: tick the matching stage above, or untick the activity.")
+                % {"activities": labels},
             )
         return data
 
 
 class EvidenceForm(StepForm):
-    heading = "What evidence there is"
-    intro = (
+    heading = _("What evidence there is")
+    intro = _(
         "Your answers suggest an evidence level, which an editor checks against your sources. "
         "It rates how strongly the evidence shows the service causes its results, not how good "
         "the service is: many excellent services have not been evaluated yet."
     )
 
     statements = forms.TypedMultipleChoiceField(
-        label="Which of these are true? Tick all that apply.",
+        label=_("Which of these are true? Tick all that apply."),
         choices=[
-            (str(n), f"{text} (evidence level {n}: {v.EvidenceLevel(n).label})")
+            (
+                str(n),
+                interpolate_lazy(
+                    _("%(statement)s (evidence level %(level)s: %(name)s)"),
+                    {"statement": text, "level": n, "name": v.EvidenceLevel(n).label},
+                ),
+            )
             for n, text in enumerate(v.EVIDENCE_QUESTIONS, start=1)
         ],
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Leave them all unticked if there is only a description so far.",
+        help_text=_("Leave them all unticked if there is only a description so far."),
     )
     direction = forms.ChoiceField(
-        label="What did the evidence find?",
+        label=_("What did the evidence find?"),
         choices=v.Direction.choices,
         widget=forms.RadioSelect,
         initial=v.Direction.NOT_YET_KNOWN,
-        error_messages={"required": "Say what the evidence found, or choose “Not yet known”."},
+        error_messages={"required": _("Say what the evidence found, or choose “Not yet known”.")},
     )
     design = forms.ChoiceField(
-        label="How was it evaluated?",
+        label=_("How was it evaluated?"),
         choices=[
-            (slug, f"{label}: {description}")
+            (slug, format_lazy("{}: {}", label, description))
             for slug, label, description in v.EvaluationDesign.terms()
         ],
         widget=forms.RadioSelect,
         initial=v.EvaluationDesign.NONE,
-        error_messages={"required": "Say how it was evaluated, or choose “None”."},
+        error_messages={"required": _("Say how it was evaluated, or choose “None”.")},
     )
     independent = forms.TypedChoiceField(
-        label="Was any evaluation carried out by someone independent of the service?",
-        choices=[("no", "No, or not known"), ("yes", "Yes")],
+        label=_("Was any evaluation carried out by someone independent of the service?"),
+        choices=[
+            ("no", _("No, or not known")),
+            ("yes", pgettext_lazy("independent evaluation", "Yes")),
+        ],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
         initial="no",
     )
     rationale = forms.CharField(
-        label="In one or two sentences, what does the evidence show?",
+        label=_("In one or two sentences, what does the evidence show?"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="For example: “A survey of 120 participants found 80% felt safer.” "
-        "If there is no evaluation yet, say so.",
+        help_text=interpolate_lazy(
+            _(
+                "For example: “A survey of 120 participants found %(share)s felt safer.” "
+                "If there is no evaluation yet, say so."
+            ),
+            {"share": "80%"},
+        ),
         error_messages={
-            "required": "Describe the evidence in a sentence, or say there is none yet."
+            "required": _("Describe the evidence in a sentence, or say there is none yet.")
         },
     )
 
@@ -189,160 +232,165 @@ class EvidenceForm(StepForm):
 
 
 class AboutForm(StepForm):
-    heading = "About the service"
+    heading = _("About the service")
 
     title = forms.CharField(
-        label="Name of the service or initiative",
+        label=_("Name of the service or initiative"),
         max_length=200,
-        help_text="For example “Tower Hamlets participatory budgeting”.",
-        error_messages={"required": "Enter the name of the service or initiative."},
+        help_text=_("For example “Tower Hamlets participatory budgeting”."),
+        error_messages={"required": _("Enter the name of the service or initiative.")},
     )
     summary = forms.CharField(
-        label="Summary",
+        label=_("Summary"),
         max_length=400,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One or two sentences, shown in lists of cases. At most 400 characters.",
-        error_messages={"required": "Enter a one or two sentence summary."},
+        help_text=_("One or two sentences, shown in lists of cases. At most 400 characters."),
+        error_messages={"required": _("Enter a one or two sentence summary.")},
     )
     description = forms.CharField(
-        label="Description",
+        label=_("Description"),
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 12}),
-        help_text="What happens, who takes part, how it started and how it is run.",
-        error_messages={"required": "Describe the service."},
+        help_text=_("What happens, who takes part, how it started and how it is run."),
+        error_messages={"required": _("Describe the service.")},
     )
     country = forms.ChoiceField(
-        label="Country",
-        choices=[("", "Choose a country"), *list(countries)],
+        label=_("Country"),
+        choices=country_choices,
         initial="GB",
-        error_messages={"required": "Choose the country."},
+        error_messages={"required": _("Choose the country.")},
     )
     locality = forms.CharField(
-        label="Town, city or area",
+        label=_("Town, city or area"),
         max_length=200,
         required=False,
-        help_text="For example “Cardiff”.",
+        help_text=_("For example “Cardiff”."),
     )
     lead_organisations = forms.CharField(
-        label="Lead organisation(s)",
+        label=_("Lead organisation(s)"),
         max_length=300,
         required=False,
-        help_text="The council, agency or group that runs it. Separate several with commas.",
+        help_text=_("The council, agency or group that runs it. Separate several with commas."),
     )
     service_areas = forms.ModelMultipleChoiceField(
-        label="Service areas",
+        label=_("Service areas"),
         queryset=ServiceArea.objects.all(),
         to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
-        help_text="Tick every area the service belongs to.",
-        error_messages={"required": "Tick at least one service area."},
+        help_text=_("Tick every area the service belongs to."),
+        error_messages={"required": _("Tick at least one service area.")},
     )
     co_producers = forms.ModelMultipleChoiceField(
-        label="Who takes part alongside professionals?",
+        label=_("Who takes part alongside professionals?"),
         queryset=CoProducer.objects.all(),
         to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Tick at least one group of people who take part."},
+        error_messages={"required": _("Tick at least one group of people who take part.")},
     )
-    start_year = forms.IntegerField(label="Year it started", help_text="For example 2019.", **YEAR)
-    ongoing = forms.BooleanField(label="It is still running", required=False)
+    start_year = forms.IntegerField(
+        label=_("Year it started"), help_text=_("For example 2019."), **YEAR
+    )
+    ongoing = forms.BooleanField(label=_("It is still running"), required=False)
     end_year = forms.IntegerField(
-        label="Year it ended", help_text="Leave empty if it is still running.", **YEAR
+        label=_("Year it ended"), help_text=_("Leave empty if it is still running."), **YEAR
     )
     costs = forms.CharField(
-        label="Costs and savings (optional)",
+        label=_("Costs and savings (optional)"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     lessons = forms.CharField(
-        label="Obstacles and lessons (optional)",
+        label=_("Obstacles and lessons (optional)"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="What got in the way, and what others should know.",
+        help_text=_("What got in the way, and what others should know."),
     )
 
     def clean(self):
         data = super().clean()
         start, end = data.get("start_year"), data.get("end_year")
         if start and end and end < start:
-            self.add_error("end_year", "The year it ended cannot be before the year it started.")
+            self.add_error(
+                "end_year", gettext("The year it ended cannot be before the year it started.")
+            )
         if data.get("ongoing") and end:
-            self.add_error("end_year", "Leave the end year empty if it is still running.")
+            self.add_error("end_year", gettext("Leave the end year empty if it is still running."))
         return data
 
 
 class OutcomeForm(CleanText, forms.Form):
     statement = forms.CharField(
-        label="What changed",
+        label=_("What changed"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     figure = forms.CharField(
-        label="Key figure (optional)",
+        label=_("Key figure (optional)"),
         max_length=200,
         required=False,
-        help_text="Copy it exactly as your source gives it, for example “79%”.",
+        help_text=_("Copy it exactly as your source gives it, for example “79%”."),
     )
     benefit_group = forms.ChoiceField(
-        label="Who benefits from this outcome",
-        choices=[("", "Choose"), *list(v.BenefitGroup.choices)],
+        label=_("Who benefits from this outcome"),
+        choices=[("", _("Choose")), *list(v.BenefitGroup.choices)],
         required=False,
     )
 
     def clean(self):
         data = super().clean()
         if data.get("statement") and not data.get("benefit_group"):
-            self.add_error("benefit_group", "Say who benefits from this outcome.")
+            self.add_error("benefit_group", gettext("Say who benefits from this outcome."))
         if not data.get("statement") and (data.get("figure") or data.get("benefit_group")):
-            self.add_error("statement", "Say what changed, or clear this outcome.")
+            self.add_error("statement", gettext("Say what changed, or clear this outcome."))
         return data
 
 
 class SourceForm(CleanText, forms.Form):
     citation = forms.CharField(
-        label="Reference",
+        label=_("Reference"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Author or organisation, year, title, publisher.",
+        help_text=_("Author or organisation, year, title, publisher."),
     )
-    year = forms.IntegerField(label="Year published (optional)", **YEAR)
+    year = forms.IntegerField(label=_("Year published (optional)"), **YEAR)
     url = forms.URLField(
-        label="Web address (optional)", max_length=500, required=False, assume_scheme="https"
+        label=_("Web address (optional)"), max_length=500, required=False, assume_scheme="https"
     )
     kind = forms.ChoiceField(
-        label="Kind of source",
-        choices=[("", "Choose"), *list(v.SourceKind.choices)],
+        label=_("Kind of source"),
+        choices=[("", _("Choose")), *list(v.SourceKind.choices)],
         required=False,
     )
-    locator = forms.CharField(label="Page or section (optional)", max_length=300, required=False)
+    locator = forms.CharField(label=_("Page or section (optional)"), max_length=300, required=False)
 
     def clean(self):
         data = super().clean()
         if data.get("citation") and not data.get("kind"):
-            self.add_error("kind", "Say what kind of source this is.")
+            self.add_error("kind", gettext("Say what kind of source this is."))
         if not data.get("citation") and any(
             data.get(f) for f in ("year", "url", "kind", "locator")
         ):
-            self.add_error("citation", "Give the reference, or clear this source.")
+            self.add_error("citation", gettext("Give the reference, or clear this source."))
         return data
 
 
 class BaseRowFormSet(forms.BaseFormSet):
-    """Fixed rows; empty rows are ignored. `required` rows must be filled."""
+    """Fixed rows; empty rows are ignored. `required` rows must be filled, or the formset says
+    `too_few` (a whole sentence)."""
 
     required = 0
-    noun = "row"
+    too_few = ""
 
     def clean(self):
         if any(self.errors):
             return
         filled = [f for f in self.forms if f.cleaned_data and any(f.cleaned_data.values())]
         if len(filled) < self.required:
-            raise forms.ValidationError(f"Give at least {self.required} {self.noun}.")
+            raise forms.ValidationError(self.too_few)
 
     def filled(self):
         return [
@@ -351,14 +399,13 @@ class BaseRowFormSet(forms.BaseFormSet):
 
 
 class OutcomeFormSet(BaseRowFormSet):
-    noun = "outcome"
-    default_error_messages = {"too_many_forms": "Give at most %(num)d outcomes."}
+    default_error_messages = {"too_many_forms": _("Give at most %(num)d outcomes.")}
 
 
 class SourceFormSet(BaseRowFormSet):
     required = 1
-    noun = "source, such as a report, evaluation, web page or article"
-    default_error_messages = {"too_many_forms": "Give at most %(num)d sources."}
+    too_few = _("Give at least 1 source, such as a report, evaluation, web page or article.")
+    default_error_messages = {"too_many_forms": _("Give at most %(num)d sources.")}
 
 
 # A new submission shows ROWS_SHOWN empty rows of each; "Add another" adds one, up to MAX_ROWS,
@@ -376,26 +423,26 @@ SourceRows = forms.formset_factory(SourceForm, formset=SourceFormSet, **ROWS)
 
 
 class ContactForm(StepForm):
-    heading = "Your contact details"
-    intro = (
+    heading = _("Your contact details")
+    intro = _(
         "Editors use these to ask you about your example. They are private: they never appear "
         "on the site or in its open data, and an editor can erase them on request."
     )
 
     name = forms.CharField(
-        label="Your name", max_length=200, error_messages={"required": "Enter your name."}
+        label=_("Your name"), max_length=200, error_messages={"required": _("Enter your name.")}
     )
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
-        help_text="We send your reference number and tracking link here.",
+        help_text=_("We send your reference number and tracking link here."),
         error_messages={
-            "required": "Enter your email address.",
-            "invalid": "Enter an email address in the right format, like name@example.gov.uk.",
+            "required": _("Enter your email address."),
+            "invalid": _("Enter an email address in the right format, like name@example.gov.uk."),
         },
     )
-    organisation = forms.CharField(label="Organisation", max_length=200, required=False)
-    role = forms.CharField(label="Your role (optional)", max_length=200, required=False)
+    organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
+    role = forms.CharField(label=_("Your role (optional)"), max_length=200, required=False)
 
     changed_contact = True  # a new submission always gives its contact details
 
@@ -405,8 +452,8 @@ class ContactChangeForm(ContactForm):
     not shown (anyone holding the tracking link could read them): new ones replace them, and
     empty fields keep them."""
 
-    heading = "Your contact details"
-    intro = (
+    heading = _("Your contact details")
+    intro = _(
         "We have the contact details you gave before. To keep them private they are not shown "
         "here. Leave these fields empty to keep them, or give new ones to replace them."
     )
@@ -431,30 +478,40 @@ class ContactChangeForm(ContactForm):
 
 
 class ProblemReportForm(CleanText, forms.ModelForm):
+    reason = forms.ChoiceField(
+        label=_("What is the problem?"),
+        choices=[
+            *BLANK_CHOICE_DASH,  # as the model's own form field offers it
+            (ProblemReport.Reason.FACTUAL, _("Something is wrong or out of date")),
+            (ProblemReport.Reason.CLASSIFICATION, _("The classification looks wrong")),
+            (ProblemReport.Reason.SOURCE, _("A source or link is wrong or broken")),
+            (ProblemReport.Reason.DUPLICATE, _("It duplicates another case")),
+            (ProblemReport.Reason.OTHER, _("Something else")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what the problem is.")},
+    )
+
     class Meta:
         model = ProblemReport
         fields = ["reason", "details", "email"]
         labels = {
-            "reason": "What is the problem?",
-            "details": "Tell us more",
-            "email": "Your email address (optional)",
+            "details": _("Tell us more"),
+            "email": _("Your email address (optional)"),
         }
         help_texts = {
-            "details": "What is wrong, and where did you find the right information?",
-            "email": "Only if you are happy for an editor to contact you. It stays private.",
+            "details": _("What is wrong, and where did you find the right information?"),
+            "email": _("Only if you are happy for an editor to contact you. It stays private."),
         }
-        widgets = {"reason": forms.RadioSelect, "details": forms.Textarea(attrs={"rows": 5})}
-        error_messages = {
-            "reason": {"required": "Choose what the problem is."},
-            "details": {"required": "Tell us what the problem is."},
-        }
+        widgets = {"details": forms.Textarea(attrs={"rows": 5})}
+        error_messages = {"details": {"required": _("Tell us what the problem is.")}}
 
 
 class OutcomesAndSources:
     """The outcomes-and-sources step: two sets of rows that validate together."""
 
-    heading = "Outcomes and sources"
-    intro = (
+    heading = _("Outcomes and sources")
+    intro = _(
         "Say what has changed because of the service, and where the information comes from. "
         "Every published case names at least one source."
     )

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import get_usage
 
 # A field hidden from people (templates/includes/honeypot.html): only programs fill it in.
@@ -74,21 +76,38 @@ def count_accepted(request, group, rate):
     get_usage(request, group=group, key="ip", rate=rate, method="POST", increment=True)
 
 
+# What a network that has sent its hour's allowance of a kind of form is told, by the kind
+# (`refusal`'s `what`).
+LIMIT_REACHED = {
+    "reports": _(
+        "Your network has sent the most reports the catalogue accepts in an hour, so this one "
+        "has not been sent yet."
+    ),
+    "alerts": _(
+        "Your network has sent the most alerts the catalogue accepts in an hour, so this one "
+        "has not been sent yet."
+    ),
+}
+
+
 def refusal(request, group, rate, what, started=None):
     """Why a posted form is refused, as (message, seconds to wait, HTTP status), or ("", 0, 200)
     if it may be accepted: the honeypot, the fill time when the form says when it was begun
-    (`started`), then this address's limit of `what` (e.g. "reports") per `rate`."""
+    (`started`), then this address's limit of `what` (a key of LIMIT_REACHED: "reports",
+    "alerts") per `rate`. The message is in the current language."""
     if tripped_honeypot(request) or (started is not None and filled_too_fast(started)):
-        too_fast = "was sent faster than a person could fill it in, or " if started else ""
-        message = (
-            f"The form {too_fast}contained an answer in a field that only automated programs "
-            "fill in, so it has not been sent. Please send it again."
-        )
+        if started:
+            message = gettext(
+                "The form was sent faster than a person could fill it in, or contained an answer "
+                "in a field that only automated programs fill in, so it has not been sent. "
+                "Please send it again."
+            )
+        else:
+            message = gettext(
+                "The form contained an answer in a field that only automated programs fill in, "
+                "so it has not been sent. Please send it again."
+            )
         return message, 0, 400
     if wait := seconds_until_allowed(request, group, rate):
-        message = (
-            f"Your network has sent the most {what} the catalogue accepts in an hour, so this "
-            "one has not been sent yet."
-        )
-        return message, wait, 429
+        return str(LIMIT_REACHED[what]), wait, 429
     return "", 0, 200

@@ -20,7 +20,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import OperationalError, close_old_connections, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalogue.models import Notification
 
@@ -34,12 +34,15 @@ Status = Notification.Status
 _sending = threading.Lock()  # one background sender at a time in a process
 
 
-def queue(template, context, recipients, *, case=None):
-    """Record an e-mail (the template's first line is its subject) to send after the commit."""
+def queue(template, context, recipients, *, case=None, language=None):
+    """Record an e-mail (the template's first line is its subject) to send after the commit,
+    written in `language` (settings.LANGUAGE_CODE if not given): its text, dates and the links
+    its template makes (a Welsh one's under /cy/), whatever the language of the request."""
     recipients = sorted(set(recipients))
     if not recipients:
         return None
-    text = render_to_string(template, {**context, "site_url": settings.SITE_URL})
+    with translation.override(language or settings.LANGUAGE_CODE):
+        text = render_to_string(template, {**context, "site_url": settings.SITE_URL})
     subject, _, body = text.strip().partition("\n")
     notification = Notification.objects.create(
         recipients=recipients, subject=subject.strip()[:300], body=body.strip() + "\n", case=case

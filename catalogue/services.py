@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
@@ -76,6 +76,17 @@ class Contact:
     email: str
     organisation: str = ""
     role: str = ""
+
+
+def current_language():
+    """The language of the current request (or command), as one of settings.LANGUAGES' codes:
+    the language a submission or an alert is made in, and its e-mails written in."""
+    try:
+        return translation.get_supported_language_variant(
+            translation.get_language() or settings.LANGUAGE_CODE
+        )
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 def token_hash(token):
@@ -145,8 +156,11 @@ def _parse(document):
     return parsed[0]
 
 
-def case_submit(*, document: dict, contact: Contact, nonce: str = "") -> tuple[Case, str]:
-    """Save a new submission; returns the case and its private tracking token.
+def case_submit(
+    *, document: dict, contact: Contact, nonce: str = "", language: str | None = None
+) -> tuple[Case, str]:
+    """Save a new submission; returns the case and its private tracking token. `language` (the
+    current one if not given) is the one it was written in: its e-mails are in it.
 
     `nonce` (the draft's) makes it idempotent: the same draft sent twice, as by a double click,
     gives the same token, whose hash is unique, so the second sending returns the first case."""
@@ -155,14 +169,14 @@ def case_submit(*, document: dict, contact: Contact, nonce: str = "") -> tuple[C
     if sent := Case.objects.filter(tracking_token_hash=token_hash(token)).first():
         return sent, token
     try:
-        return _submit(document, contact, nonce, token), token
+        return _submit(document, contact, nonce, token, language or current_language()), token
     except IntegrityError:  # sent at the same moment by another request of the same draft
         if sent := Case.objects.filter(tracking_token_hash=token_hash(token)).first():
             return sent, token
         raise
 
 
-def _submit(document, contact, nonce, token):
+def _submit(document, contact, nonce, token, language):
     with transaction.atomic():
         document = {
             **document,
@@ -177,6 +191,7 @@ def _submit(document, contact, nonce, token):
         case.tracking_token_hash = token_hash(token)
         case.tracking_nonce = nonce
         case.proposal = document
+        case.language = language
         _set_contact(case, contact)
         case.submitted_at = timezone.now()
         _write_case(item, now=case.submitted_at)
@@ -192,9 +207,12 @@ def _set_contact(case, contact):
     case.submitter_role = contact.role
 
 
-def case_resubmit(*, case: Case, document: dict, contact: Contact | None = None) -> Case:
+def case_resubmit(
+    *, case: Case, document: dict, contact: Contact | None = None, language: str | None = None
+) -> Case:
     """Replace a case's content (and the submitter's contact details, if given) with the
-    submitter's edited version and send it back for review."""
+    submitter's edited version and send it back for review. The case's language becomes the one
+    the submitter edited it in (`language`, or the current one)."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         if case.status != Status.CHANGES_REQUESTED:
@@ -205,6 +223,7 @@ def case_resubmit(*, case: Case, document: dict, contact: Contact | None = None)
         item = _parse(document)
         item.case.reviewed_by = None
         item.case.proposal = document
+        item.case.language = language or current_language()
         if contact:
             _set_contact(item.case, contact)
         item.case.submitted_at = timezone.now()
@@ -395,9 +414,9 @@ def term_renamed(*, term) -> int:
 
 
 def related_text(areas, producers, sources):
-    """The names of the service areas and co-producers, and the sources' citations (their
-    authors and titles), as one searchable text."""
-    names = [term.name for term in (*areas, *producers)]
+    """The names of the service areas and co-producers (in English and in Welsh), and the
+    sources' citations (their authors and titles), as one searchable text."""
+    names = [f"{term.name} {term.name_cy}".strip() for term in (*areas, *producers)]
     return "\n".join([*names, *(source.citation for source in sources)])
 
 
@@ -543,10 +562,23 @@ def _record_history_in_bulk(cases, *, update):
 
 def _notify(case, event, *, reason=""):
     """Queue the submitter's and (for a submission) the editors' e-mails in the current
-    transaction; catalogue/notifications.py sends them after the commit."""
-    context = {"case": case, "event": event, "reason": reason, "tracking_url": tracking_url(case)}
-    if case.submitter_email:
-        notifications.queue("email/submitter.txt", context, [case.submitter_email], case=case)
+    transaction; catalogue/notifications.py sends them after the commit. The submitter's is in
+    the language of the submission, whoever acts; the editors' is in English."""
+    with translation.override(case.language):
+        context = {
+            "case": case,
+            "event": event,
+            "reason": reason,
+            "tracking_url": tracking_url(case),
+        }
+        if case.submitter_email:
+            notifications.queue(
+                "email/submitter.txt",
+                context,
+                [case.submitter_email],
+                case=case,
+                language=case.language,
+            )
     if event in ("submitted", "resubmitted"):
         context["resembling"] = Case.objects.duplicates_of(case)
         notifications.queue("email/editors.txt", context, editor_emails(), case=case)
@@ -599,12 +631,16 @@ def alert_for_token(token):
     return SearchAlert.objects.filter(token_hash=token_hash(token)).first()
 
 
-def alert_subscribe(*, email: str, query: str, frequency: str) -> SearchAlert | None:
+def alert_subscribe(
+    *, email: str, query: str, frequency: str, language: str | None = None
+) -> SearchAlert | None:
     """Record an unconfirmed alert and e-mail its confirmation link. An address that already has
     this search unconfirmed is sent its link again; one with too many unconfirmed alerts is sent
-    nothing (None), so nobody can flood an inbox that is not theirs."""
+    nothing (None), so nobody can flood an inbox that is not theirs. The alert's e-mails are in
+    `language` (the current one if not given)."""
     from catalogue.alerts import Search
 
+    language = language or current_language()
     with transaction.atomic():
         pending = SearchAlert.objects.filter(email=email, confirmed_at__isnull=True)
         alert = pending.filter(query=query).first()
@@ -618,17 +654,21 @@ def alert_subscribe(*, email: str, query: str, frequency: str) -> SearchAlert | 
                 frequency=frequency,
                 nonce=nonce,
                 token_hash=token_hash(_alert_token(nonce, settings.SECRET_KEY)),
+                language=language,
             )
-        elif alert.frequency != frequency:
-            alert.frequency = frequency
-            alert.save(update_fields=["frequency"])
-        search = Search.of_alert(alert)
-        context = {
-            "alert": alert,
-            "described": search.in_words(),
-            "confirm_url": alert_url(alert, "alert_confirm"),
-        }
-        notifications.queue("email/alert_confirm.txt", context, [email])
+        elif (alert.frequency, alert.language) != (frequency, language):
+            alert.frequency, alert.language = frequency, language
+            alert.save(update_fields=["frequency", "language"])
+        with translation.override(alert.language):
+            search = Search.of_alert(alert)
+            context = {
+                "alert": alert,
+                "described": search.in_words(),
+                "confirm_url": alert_url(alert, "alert_confirm"),
+            }
+            notifications.queue(
+                "email/alert_confirm.txt", context, [email], language=alert.language
+            )
     return alert
 
 
@@ -664,7 +704,7 @@ def alerts_send_due(*, now=None) -> int:
 
 
 def _send_digest(pk, now):
-    from catalogue.alerts import DIGEST_SIZE, Search
+    from catalogue.alerts import Search
 
     with transaction.atomic():
         alert = SearchAlert.objects.select_for_update().filter(pk=pk).first()
@@ -673,27 +713,38 @@ def _send_digest(pk, now):
         since = alert.last_sent_at or alert.confirmed_at
         if now - since < ALERT_PERIODS[alert.frequency] - ALERT_SLACK:
             return 0
-        search = Search.of_alert(alert)
-        cases = search.published_since(since).filter(published_at__lte=now)
-        cases = cases.exclude(pk__in=alert.sent.values("case_id"))
-        listed = list(cases[: DIGEST_SIZE + 1])
-        if not listed:
+        with translation.override(alert.language):
+            queued = _queue_digest(alert, Search.of_alert(alert), since, now)
+        if not queued:
             return 0
-        more = cases.count() - DIGEST_SIZE if len(listed) > DIGEST_SIZE else 0
-        listed = listed[:DIGEST_SIZE]
-        context = {
-            "alert": alert,
-            "cases": listed,
-            "more": more,
-            "described": search.in_words(),
-            "list_url": search.list_url(),
-            "unsubscribe_url": alert_url(alert, "alert_unsubscribe"),
-        }
-        notifications.queue("email/alert_digest.txt", context, [alert.email])
-        SentAlertCase.objects.bulk_create(
-            [SentAlertCase(alert=alert, case=case, sent_at=now) for case in listed],
-            ignore_conflicts=True,
-        )
         alert.last_sent_at = now
         alert.save(update_fields=["last_sent_at"])
     return 1
+
+
+def _queue_digest(alert, search, since, now):
+    """Queue the alert's digest of the cases published since `since`, in the current language
+    (the alert's), and record what it lists; False if there is nothing new."""
+    from catalogue.alerts import DIGEST_SIZE
+
+    cases = search.published_since(since).filter(published_at__lte=now)
+    cases = cases.exclude(pk__in=alert.sent.values("case_id"))
+    listed = list(cases[: DIGEST_SIZE + 1])
+    if not listed:
+        return False
+    more = cases.count() - DIGEST_SIZE if len(listed) > DIGEST_SIZE else 0
+    listed = listed[:DIGEST_SIZE]
+    context = {
+        "alert": alert,
+        "cases": listed,
+        "more": more,
+        "described": search.in_words(),
+        "list_url": search.list_url(),
+        "unsubscribe_url": alert_url(alert, "alert_unsubscribe"),
+    }
+    notifications.queue("email/alert_digest.txt", context, [alert.email], language=alert.language)
+    SentAlertCase.objects.bulk_create(
+        [SentAlertCase(alert=alert, case=case, sent_at=now) for case in listed],
+        ignore_conflicts=True,
+    )
+    return True

@@ -15,6 +15,7 @@ from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -80,7 +81,9 @@ def spam_refusal(request):
     if guards.tripped_honeypot(request):
         return refuse(
             request,
-            "The form contained an answer in a field that only automated programs fill in.",
+            gettext(
+                "The form contained an answer in a field that only automated programs fill in."
+            ),
             400,
         )
     return None
@@ -102,7 +105,7 @@ def submit_restart(request):
     """Delete the saved answers: to start again, or (`leave`) to leave the submission."""
     Draft(request.session).clear()
     if request.POST.get("leave"):
-        messages.success(request, "Your answers have been deleted from this device.")
+        messages.success(request, gettext("Your answers have been deleted from this device."))
         return redirect("home")
     return redirect("submit_step", step=STEPS[0].slug)
 
@@ -139,7 +142,7 @@ def step_context(draft, step):
 def evidence_context(form):
     """The evidence step's proposed level, and every level's meaning for the live update."""
     levels = {
-        level.value: {"name": f"{level.value}: {level.label}", "meaning": level.description}
+        level.value: {"name": f"{level.value}: {level.label}", "meaning": str(level.description)}
         for level in v.EvidenceLevel
     }
     return {
@@ -162,8 +165,16 @@ def submit_step(request, step):
         if not draft.exists and session_expired(request):
             messages.warning(
                 request,
-                f"Your earlier answers were deleted from this device {DRAFT_DAYS} days after your "
-                "last change. The answers on this page are kept; please answer the others again.",
+                ngettext(
+                    "Your earlier answers were deleted from this device %(days)d day after your "
+                    "last change. The answers on this page are kept; please answer the others "
+                    "again.",
+                    "Your earlier answers were deleted from this device %(days)d days after your "
+                    "last change. The answers on this page are kept; please answer the others "
+                    "again.",
+                    DRAFT_DAYS,
+                )
+                % {"days": DRAFT_DAYS},
             )
         draft.store(step, request.POST)
         form = draft.form(step)
@@ -207,17 +218,22 @@ def submit_check(request):
         if cell := draft.refused_cell():
             messages.error(
                 request,
-                f"Your answers to the first two questions describe “{cell.name}”, which the "
-                "catalogue does not include. Change them, or find out why the service is outside "
-                "the catalogue.",
+                gettext(
+                    "Your answers to the first two questions describe “%(cell)s”, which the "
+                    "catalogue does not include. Change them, or find out why the service is "
+                    "outside the catalogue."
+                )
+                % {"cell": cell.name},
             )
         elif draft.exists and draft.data["steps"]:
-            messages.warning(request, "Some answers are missing. Please complete this page.")
+            messages.warning(
+                request, gettext("Some answers are missing. Please complete this page.")
+            )
         return redirect("submit_step", step=incomplete.slug)
     editing = draft.case
     if editing and editing.status != v.Status.CHANGES_REQUESTED:
         draft.clear()
-        messages.error(request, "This case is no longer waiting for your changes.")
+        messages.error(request, gettext("This case is no longer waiting for your changes."))
         return redirect("home")
     if request.method == "POST":
         if refusal := spam_refusal(request) or (
@@ -236,15 +252,20 @@ def submit_check(request):
                     document=document, contact=contact, nonce=draft.nonce
                 )
         except (ImportFailed, services.TransitionError) as error:
-            messages.error(request, f"Your submission could not be saved: {error}")
+            messages.error(
+                request,
+                gettext("Your submission could not be saved: %(error)s") % {"error": error},
+            )
             return redirect("submit_check")
         except DatabaseError:
             # Nothing was written (one transaction); the answers are still in the session.
             logger.exception("Submission failed in the database")
             messages.error(
                 request,
-                "Sorry, your submission could not be saved just now. Your answers are kept: "
-                "please try sending them again in a few minutes.",
+                gettext(
+                    "Sorry, your submission could not be saved just now. Your answers are kept: "
+                    "please try sending them again in a few minutes."
+                ),
             )
             return redirect("submit_check")
         if not editing:
@@ -281,16 +302,24 @@ def new_submission_refusal(request, draft):
     if guards.filled_too_fast(draft.data.get("started", 0)):
         return refuse(
             request,
-            "The form was sent faster than a person could fill it in, so it has not been sent "
-            "yet. Send it again now.",
+            gettext(
+                "The form was sent faster than a person could fill it in, so it has not been "
+                "sent yet. Send it again now."
+            ),
             400,
         )
     if wait := guards.seconds_until_allowed(request, "submission", settings.SUBMISSION_RATE):
-        limit = settings.SUBMISSION_RATE.split("/")[0]
+        limit = int(settings.SUBMISSION_RATE.split("/")[0])
         return refuse(
             request,
-            f"Your network has sent {limit} new examples this hour, the most the catalogue "
-            "accepts from one network in an hour, so this one has not been sent yet.",
+            ngettext(
+                "Your network has sent %(limit)d new example this hour, the most the catalogue "
+                "accepts from one network in an hour, so this one has not been sent yet.",
+                "Your network has sent %(limit)d new examples this hour, the most the catalogue "
+                "accepts from one network in an hour, so this one has not been sent yet.",
+                limit,
+            )
+            % {"limit": limit},
             429,
             wait=wait,
         )
@@ -312,13 +341,14 @@ def submit_done(request):
     )
 
 
+# The steps of its moderation a submitter sees on the tracking page, in their words.
 SUBMITTER_VISIBLE = {
-    ModerationEvent.Action.SUBMIT,
-    ModerationEvent.Action.RESUBMIT,
-    ModerationEvent.Action.PUBLISH,
-    ModerationEvent.Action.REQUEST_CHANGES,
-    ModerationEvent.Action.REJECT,
-    ModerationEvent.Action.WITHDRAW,
+    ModerationEvent.Action.SUBMIT: pgettext_lazy("moderation step", "Submitted"),
+    ModerationEvent.Action.RESUBMIT: pgettext_lazy("moderation step", "Resubmitted"),
+    ModerationEvent.Action.PUBLISH: pgettext_lazy("moderation step", "Published"),
+    ModerationEvent.Action.REQUEST_CHANGES: pgettext_lazy("moderation step", "Changes requested"),
+    ModerationEvent.Action.REJECT: pgettext_lazy("moderation step", "Rejected"),
+    ModerationEvent.Action.WITHDRAW: pgettext_lazy("moderation step", "Withdrawn"),
 }
 
 
@@ -329,6 +359,8 @@ def track(request, token):
     if case is None:
         raise Http404("No submission has this tracking link")
     events = list(case.events.filter(action__in=SUBMITTER_VISIBLE).order_by("created_at", "id"))
+    for event in events:
+        event.label = SUBMITTER_VISIBLE[event.action]
     context = {
         "case": case,
         "events": events,
@@ -347,7 +379,7 @@ def track_edit(request, token):
     if case is None:
         raise Http404("No submission has this tracking link")
     if case.status != v.Status.CHANGES_REQUESTED:
-        messages.error(request, "This submission is not waiting for changes.")
+        messages.error(request, gettext("This submission is not waiting for changes."))
         return redirect("track", token=token)
     draft = Draft(request.session)
     draft.data = {
@@ -371,7 +403,7 @@ def report_problem(request, slug):
         if not refusal and form.is_valid():
             services.report_create(case=case, **form.cleaned_data)
             guards.count_accepted(request, "report", settings.REPORT_RATE)
-            messages.success(request, "Thank you. An editor will look at your report.")
+            messages.success(request, gettext("Thank you. An editor will look at your report."))
             return redirect(case)
     return render(
         request,
