@@ -38,7 +38,7 @@ class FixedTerm(models.Model):
         ordering = ["position"]
 
     def __str__(self):
-        return self.label
+        return str(self.label)  # the vocabulary's label, in the page's language
 
     def natural_key(self):
         return (self.slug,)

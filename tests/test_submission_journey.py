@@ -185,17 +185,17 @@ def test_a_refused_combination_is_named_on_later_steps_and_offers_a_way_out(offi
 def test_the_check_page_shows_the_plain_answers_with_their_classification(office):
     check = answer_every_step(start(office))
     text = " ".join(check.html.get_text(" ").split())
-    assert v.PLAIN_ANSWERS["activities"]["design-forums"] in text
+    assert str(v.PLAIN_ANSWERS["activities"]["design-forums"]) in text
     assert "(User forums and design labs, part of Co-design)" in text
-    assert v.PLAIN_ANSWERS["phases"]["co-design"] + " (Co-design)" in text
-    assert v.PLAIN_ANSWERS["benefits"]["collective"] + " (Collective)" in text
+    assert str(v.PLAIN_ANSWERS["phases"]["co-design"]) + " (Co-design)" in text
+    assert str(v.PLAIN_ANSWERS["benefits"]["collective"]) + " (Collective)" in text
 
 
 def test_activities_are_offered_in_plain_words(office):
     page = office.get("/submit/participation/")
     labels = " ".join(page.html.select_one("#field-id_activities").get_text(" ").split())
     for activity in v.Activity:
-        assert v.PLAIN_ANSWERS["activities"][activity.value] in labels
+        assert str(v.PLAIN_ANSWERS["activities"][activity.value]) in labels
 
 
 def test_during_a_resubmission_the_editors_reason_stays_on_every_page_and_contacts_are_saved(
