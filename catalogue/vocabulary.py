@@ -9,23 +9,42 @@ them. Sources: Bovaird (2007) Table 1 (seed 004), Bovaird & Loeffler (2014)
 from dataclasses import dataclass
 
 from django.db import models
+from django.db.models.enums import ChoicesType
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+class TermsType(ChoicesType):
+    """The choices (and `labels`) of a vocabulary keep their lazy labels, so that model fields
+    and forms defined at import show them in the language of each request."""
+
+    @property
+    def choices(cls):
+        return [(member.value, member._label_) for member in cls]
 
 
 class Described:
     """Adds `description` to a choices enum, read from its `DESCRIPTIONS` mapping.
 
-    A member's `label` and `description` are read in the language active when they are read;
-    `choices` and `labels` stay lazy, for model fields and forms defined at import."""
+    A member's `label` and `description` are text in the language active when they are read;
+    `lazy_label` and `lazy_description` are the same, translated only when shown, for what is
+    defined at import (form fields, model fields, messages)."""
 
     @property
     def label(self):
         return str(self._label_)
 
     @property
+    def lazy_label(self):
+        return self._label_
+
+    @property
     def description(self):
-        return str(type(self).DESCRIPTIONS.get(self.value, ""))
+        return str(self.lazy_description)
+
+    @property
+    def lazy_description(self):
+        return type(self).DESCRIPTIONS.get(self.value, "")
 
     @classmethod
     def terms(cls):
@@ -33,7 +52,7 @@ class Described:
         return [(m.value, m.label, m.description) for m in cls]
 
 
-class Phase(Described, models.TextChoices):
+class Phase(Described, models.TextChoices, metaclass=TermsType):
     CO_COMMISSION = "co-commission", _("Co-commissioning")
     CO_DESIGN = "co-design", _("Co-design")
     CO_DELIVER = "co-deliver", _("Co-delivery")
@@ -63,7 +82,7 @@ Phase.DESCRIPTIONS = {
 }
 
 
-class Activity(Described, models.TextChoices):
+class Activity(Described, models.TextChoices, metaclass=TermsType):
     """The optional second level under each phase."""
 
     CO_PLANNING = "co-planning", _("Co-planning of policy")
@@ -111,7 +130,7 @@ ACTIVITY_PHASE = {
 }
 
 
-class Planning(Described, models.TextChoices):
+class Planning(Described, models.TextChoices, metaclass=TermsType):
     PROFESSIONAL = "professional", _("Professionals as sole service planner")
     CO_PLANNING = "co-planning", _("Service users and/or community as co-planners")
     COMMUNITY = "community", _("No professional input into service planning")
@@ -127,7 +146,7 @@ Planning.DESCRIPTIONS = {
 Planning.QUESTION = _("Who planned or designed the service?")
 
 
-class Delivery(Described, models.TextChoices):
+class Delivery(Described, models.TextChoices, metaclass=TermsType):
     PROFESSIONAL = "professional", _("Professionals as sole service deliverer")
     CO_DELIVERY = "co-delivery", _("Professionals and users/communities as co-deliverers")
     COMMUNITY = "community", _("Users/communities as sole deliverers")
@@ -141,7 +160,7 @@ Delivery.DESCRIPTIONS = {
 Delivery.QUESTION = _("Who delivers the service day to day?")
 
 
-class Benefit(Described, models.TextChoices):
+class Benefit(Described, models.TextChoices, metaclass=TermsType):
     """Type of co-production: who benefits."""
 
     INDIVIDUAL = "individual", _("Individual")
@@ -154,7 +173,7 @@ Benefit.DESCRIPTIONS = {
 }
 
 
-class EvidenceLevel(Described, models.IntegerChoices):
+class EvidenceLevel(Described, models.IntegerChoices, metaclass=TermsType):
     NOT_EVALUATED = 0, _("Not yet evaluated")
     RATIONALE = 1, _("Clear rationale")
     EARLY_OUTCOMES = 2, _("Early outcome data")
@@ -189,7 +208,7 @@ EVIDENCE_CAVEAT = _(
 )
 
 
-class Direction(Described, models.TextChoices):
+class Direction(Described, models.TextChoices, metaclass=TermsType):
     POSITIVE = "positive", _("Positive")
     MIXED = "mixed", _("Mixed")
     NO_EFFECT = "no-effect", _("No effect")
@@ -206,7 +225,7 @@ Direction.DESCRIPTIONS = {
 }
 
 
-class EvaluationDesign(Described, models.TextChoices):
+class EvaluationDesign(Described, models.TextChoices, metaclass=TermsType):
     NONE = "none", _("None")
     QUALITATIVE = "qualitative", _("Qualitative")
     PARTICIPATORY = "participatory", _("Participatory")
@@ -229,7 +248,7 @@ EvaluationDesign.DESCRIPTIONS = {
 }
 
 
-class BenefitGroup(Described, models.TextChoices):
+class BenefitGroup(Described, models.TextChoices, metaclass=TermsType):
     """Who benefits from an outcome: the benefit groups of the Welsh review (seed 001)."""
 
     SERVICE_USERS = "service-users", _("Service users")
@@ -248,7 +267,7 @@ BenefitGroup.DESCRIPTIONS = {
 }
 
 
-class SourceKind(Described, models.TextChoices):
+class SourceKind(Described, models.TextChoices, metaclass=TermsType):
     ACADEMIC = "academic", _("Academic")
     EVALUATION = "evaluation", _("Evaluation")
     PRACTITIONER = "practitioner", _("Practitioner report")
@@ -265,7 +284,7 @@ SourceKind.DESCRIPTIONS = {
 }
 
 
-class Level(Described, models.TextChoices):
+class Level(Described, models.TextChoices, metaclass=TermsType):
     """Needham & Carr's levels of co-production."""
 
     SIMPLE = "simple", _("Simple")
@@ -280,7 +299,7 @@ Level.DESCRIPTIONS = {
 }
 
 
-class Scenario(Described, models.TextChoices):
+class Scenario(Described, models.TextChoices, metaclass=TermsType):
     SUBSTITUTIVE = "substitutive", _("Substitutive")
     ADDITIVE = "additive", _("Additive")
 
@@ -291,7 +310,7 @@ Scenario.DESCRIPTIONS = {
 }
 
 
-class Driver(Described, models.TextChoices):
+class Driver(Described, models.TextChoices, metaclass=TermsType):
     GOVERNANCE = "governance", _("Governance")
     LOGISTICAL = "logistical", _("Logistical / feasibility")
 
@@ -302,7 +321,7 @@ Driver.DESCRIPTIONS = {
 }
 
 
-class Status(Described, models.TextChoices):
+class Status(Described, models.TextChoices, metaclass=TermsType):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
     CHANGES_REQUESTED = "changes_requested", _("Changes requested")
@@ -334,7 +353,8 @@ class Cell:
     refused: bool = False
     note_text: str = ""
 
-    # Read in the language active when they are read (the *_text fields are lazy).
+    # Text in the language active when they are read; the *_text fields are the same, lazy,
+    # for what is defined at import.
     @property
     def name(self):
         return str(self.name_text)
@@ -516,9 +536,26 @@ def matrix_rows():
     return [(p, [MATRIX[p.value, d.value] for d in Delivery]) for p in Planning]
 
 
+class _TranslatedMapping(dict):
+    """A mapping of messages, each read in the language active when it is read."""
+
+    def __getitem__(self, key):
+        return str(super().__getitem__(key))
+
+    def get(self, key, default=None):
+        return str(super().get(key)) if key in self else default
+
+    def values(self):
+        return [self[key] for key in self]
+
+    def items(self):
+        return [(key, self[key]) for key in self]
+
+
 # Plain-language answers for the guided submission: what an officer who does not
-# know the theory would recognise. Keys are the slugs above.
-PLAIN_ANSWERS = {
+# know the theory would recognise. Keys are the slugs above. LAZY_PLAIN_ANSWERS holds them
+# translated only when shown, for form choices defined at import.
+LAZY_PLAIN_ANSWERS = {
     "planning": {
         "professional": _(
             "Professionals (council or agency staff) planned and designed it on their own"
@@ -597,6 +634,9 @@ PLAIN_ANSWERS = {
 }
 
 
+PLAIN_ANSWERS = {key: _TranslatedMapping(answers) for key, answers in LAZY_PLAIN_ANSWERS.items()}
+
+
 def plain_answer(key, term, note=""):
     """An answer in the plain words the officer chose, with the classification it gives beside
     it, as in "Delivering the service ... (Co-delivery)"."""
@@ -613,8 +653,26 @@ def plain_activity(activity):
 # Each statement describes one level of the evidence ladder in plain words (statement n is
 # level n). The proposed level is the strongest statement ticked, so that ticking a higher
 # statement alone never understates the evidence; an editor checks it against the sources.
-class _Translated(tuple):
-    """Messages read, each in the language active when it is read."""
+LAZY_EVIDENCE_QUESTIONS = [
+    _(
+        "We can explain clearly why it should work, and have feedback or testimonials from people "
+        "who took part"
+    ),
+    _(
+        "We have monitoring figures, before-and-after measures, survey results or a systematic "
+        "evaluation that show a change"
+    ),
+    _("An evaluation compared the results with a similar group of people who did not take part"),
+    _("An independent evaluator confirmed the impact, and there are figures on costs or savings"),
+    _(
+        "Others have delivered it elsewhere or at a larger scale with the same results, at an "
+        "affordable cost"
+    ),
+]
+
+
+class _TranslatedSequence(tuple):
+    """A sequence of messages, each read in the language active when it is read."""
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -625,28 +683,8 @@ class _Translated(tuple):
         return (str(message) for message in super().__iter__())
 
 
-EVIDENCE_QUESTIONS = _Translated(
-    [
-        _(
-            "We can explain clearly why it should work, and have feedback or testimonials from people "
-            "who took part"
-        ),
-        _(
-            "We have monitoring figures, before-and-after measures, survey results or a systematic "
-            "evaluation that show a change"
-        ),
-        _(
-            "An evaluation compared the results with a similar group of people who did not take part"
-        ),
-        _(
-            "An independent evaluator confirmed the impact, and there are figures on costs or savings"
-        ),
-        _(
-            "Others have delivered it elsewhere or at a larger scale with the same results, at an "
-            "affordable cost"
-        ),
-    ]
-)
+# The statements as text in the language active when they are read.
+EVIDENCE_QUESTIONS = _TranslatedSequence(LAZY_EVIDENCE_QUESTIONS)
 
 
 def proposed_level(statements):
