@@ -16,7 +16,7 @@ YEAR = {"min_value": 1800, "max_value": 2100, "required": False}
 
 
 def plain_choices(key, vocabulary):
-    return [(slug, v.PLAIN_ANSWERS[key][slug]) for slug in vocabulary.values]
+    return [(slug, v.LAZY_PLAIN_ANSWERS[key][slug]) for slug in vocabulary.values]
 
 
 def _interpolate(message, values):
@@ -107,9 +107,9 @@ class ParticipationForm(StepForm):
                 interpolate_lazy(
                     _("%(answer)s (%(activity)s, part of %(phase)s)"),
                     {
-                        "answer": v.PLAIN_ANSWERS["activities"][a.value],
-                        "activity": a.label,
-                        "phase": a.phase.label,
+                        "answer": v.LAZY_PLAIN_ANSWERS["activities"][a.value],
+                        "activity": a.lazy_label,
+                        "phase": a.phase.lazy_label,
                     },
                 ),
             )
@@ -159,10 +159,10 @@ class EvidenceForm(StepForm):
                 str(n),
                 interpolate_lazy(
                     _("%(statement)s (evidence level %(level)s: %(name)s)"),
-                    {"statement": text, "level": n, "name": v.EvidenceLevel(n).label},
+                    {"statement": text, "level": n, "name": v.EvidenceLevel(n).lazy_label},
                 ),
             )
-            for n, text in enumerate(v.EVIDENCE_QUESTIONS, start=1)
+            for n, text in enumerate(v.LAZY_EVIDENCE_QUESTIONS, start=1)
         ],
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
@@ -179,8 +179,8 @@ class EvidenceForm(StepForm):
     design = forms.ChoiceField(
         label=_("How was it evaluated?"),
         choices=[
-            (slug, format_lazy("{}: {}", label, description))
-            for slug, label, description in v.EvaluationDesign.terms()
+            (m.value, format_lazy("{}: {}", m.lazy_label, m.lazy_description))
+            for m in v.EvaluationDesign
         ],
         widget=forms.RadioSelect,
         initial=v.EvaluationDesign.NONE,

@@ -277,10 +277,10 @@ class Case(models.Model):
         max_length=20, choices=v.Delivery.choices, help_text=v.Delivery.QUESTION
     )
     individual = models.BooleanField(
-        "individual benefit", default=False, help_text=v.Benefit.INDIVIDUAL.description
+        "individual benefit", default=False, help_text=v.Benefit.INDIVIDUAL.lazy_description
     )
     collective = models.BooleanField(
-        "collective benefit", default=False, help_text=v.Benefit.COLLECTIVE.description
+        "collective benefit", default=False, help_text=v.Benefit.COLLECTIVE.lazy_description
     )
 
     # Evidence
@@ -399,12 +399,12 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=~Q(planning=v.Planning.PROFESSIONAL, delivery=v.Delivery.PROFESSIONAL),
                 name="case_not_traditional_provision",
-                violation_error_message=v.MATRIX["professional", "professional"].note,
+                violation_error_message=v.MATRIX["professional", "professional"].note_text,
             ),
             models.CheckConstraint(
                 condition=~Q(planning=v.Planning.COMMUNITY, delivery=v.Delivery.PROFESSIONAL),
                 name="case_not_impossible_cell",
-                violation_error_message=v.MATRIX["community", "professional"].note,
+                violation_error_message=v.MATRIX["community", "professional"].note_text,
             ),
             models.CheckConstraint(
                 condition=Q(individual=True) | Q(collective=True),

@@ -145,3 +145,75 @@ def test_submit_request_changes_resubmit_publish(
         "publish",
     ]
     assert case.history.count() >= 3
+
+
+def test_a_submission_in_welsh_from_the_home_page_to_the_confirmation(
+    live_server, new_page, vocabularies, settings
+):
+    """An officer reads the site in Welsh, switches to it from the English home page, and sends
+    an example through the Welsh form by the labels and buttons it shows; the confirmation, the
+    tracking page and the e-mail are in Welsh, and the case remembers the language."""
+    from django.core import mail
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from catalogue import vocabulary as v
+
+    def cy(text):
+        with translation.override("cy"):
+            welsh = str(gettext(text) if isinstance(text, str) else text)
+        assert welsh != str(text), f"no Welsh for {text!r}"
+        return welsh
+
+    settings.SUBMISSION_MIN_SECONDS = 0
+    base = live_server.url
+    officer = new_page(width=390, height=844)
+    officer.goto(f"{base}/")
+    officer.locator(".language-switch a").click()
+    officer.wait_for_url(f"{base}/cy/")
+    assert officer.locator("html").get_attribute("lang") == "cy"
+    officer.get_by_role("link", name=cy("Submit a case")).first.click()
+    officer.get_by_role("link", name=cy("Start now")).click()
+
+    next_step = cy("Save and continue")
+    officer.get_by_label(cy(v.PLAIN_ANSWERS["planning"]["co-planning"])).check()
+    officer.get_by_label(cy(v.PLAIN_ANSWERS["delivery"]["community"])).check()
+    officer.get_by_role("button", name=next_step).click()
+    officer.get_by_label(cy(v.PLAIN_ANSWERS["phases"]["co-deliver"]), exact=False).check()
+    officer.get_by_label(cy(v.PLAIN_ANSWERS["benefits"]["collective"]), exact=False).check()
+    officer.get_by_role("button", name=next_step).click()
+    officer.locator("input[name=statements]").first.check()
+    officer.locator("input[name=direction][value=positive]").check()
+    officer.locator("input[name=design]").first.check()
+    officer.locator("textarea").first.fill("Mae cyfweliadau'n disgrifio llai o deithiau i'r dref.")
+    officer.get_by_role("button", name=next_step).click()
+    # Django's own message for a missing answer comes in Welsh too.
+    officer.get_by_role("button", name=next_step).click()
+    assert cy("There is a problem") in officer.locator(".error-summary").inner_text()
+    officer.get_by_label(cy("Name of the service or initiative")).fill("Bws mini cymunedol")
+    officer.get_by_label(cy("Summary")).fill("Gwirfoddolwyr yn gyrru bws mini.")
+    officer.get_by_label(cy("Description")).fill("Cynlluniodd y trigolion y llwybrau.")
+    officer.get_by_label(cy("Town, city or area")).fill("Llanfair")
+    officer.get_by_label("Trafnidiaeth").check()
+    officer.get_by_label("Gwirfoddolwyr").check()
+    officer.get_by_label(cy("Year it started")).fill("2018")
+    officer.get_by_label(cy("It is still running")).check()
+    officer.get_by_role("button", name=next_step).click()
+    officer.locator("#id_sources-0-citation").fill("Cyngor Cymuned Llanfair (2021) Adroddiad.")
+    officer.locator("#id_sources-0-kind").select_option("practitioner")
+    officer.get_by_role("button", name=next_step).click()
+    officer.get_by_label(cy("Your name")).fill("Rhian")
+    officer.get_by_label(cy("Email address")).fill("rhian@llanfair.example")
+    officer.get_by_role("button", name=cy("Continue to check your answers")).click()
+
+    assert cy("Check your answers") in officer.content()
+    officer.get_by_role("button", name=cy("Send my example")).click()
+    assert officer.url.startswith(f"{base}/cy/submit/done/")
+    assert officer.locator(".reference").inner_text().startswith("CP-")
+    tracking = officer.locator("#tracking-link").get_attribute("href")
+    assert "/cy/track/" in tracking
+    officer.goto(tracking if tracking.startswith("http") else base + tracking)
+    assert officer.locator("html").get_attribute("lang") == "cy"
+    assert Case.objects.get().language == "cy"
+    (message,) = [m for m in mail.outbox if "rhian@llanfair.example" in m.to]
+    assert "/cy/track/" in message.body and cy("Submitted") not in ("",)
