@@ -130,14 +130,13 @@ def test_the_catalogue_has_every_marked_string_translated(tmp_path, settings):
     key = lambda e: (e.msgctxt, e.msgid)  # noqa: E731
     missing = {key(e) for e in fresh} - {key(e) for e in committed if not e.obsolete}
     assert not missing, f"marked but not in locale/cy (run `make messages`): {sorted(missing)[:20]}"
-    untranslated_entries = [
-        e.msgid for e in fresh if not e.translated() or "fuzzy" in e.flags
-    ]
+    untranslated_entries = [e.msgid for e in fresh if not e.translated() or "fuzzy" in e.flags]
     assert not untranslated_entries, f"no Welsh yet for: {untranslated_entries[:20]}"
 
 
 def test_the_compiled_catalogue_matches_its_source():
-    compiled = gettext.GNUTranslations(open(CATALOGUE / "django.mo", "rb"))
+    with open(CATALOGUE / "django.mo", "rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
     for entry in polib.pofile(str(CATALOGUE / "django.po")).translated_entries():
         msgid = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
         if entry.msgid_plural:
@@ -148,9 +147,7 @@ def test_the_compiled_catalogue_matches_its_source():
             )
 
 
-def test_every_public_page_is_in_welsh_with_no_english_interface_text_left(
-    client, seed_catalogue
-):
+def test_every_public_page_is_in_welsh_with_no_english_interface_text_left(client, seed_catalogue):
     case = Case.objects.published().order_by("slug").first()
     found = {page: untranslated(client, page) for page in public_pages(client, case)}
     left = {page: texts for page, texts in found.items() if texts}
@@ -253,9 +250,9 @@ def test_open_data_carries_the_welsh_texts_beside_the_english(client, make_case)
 )
 def test_the_api_gives_vocabulary_labels_in_the_language_asked(client, make_case, ask, expected):
     make_case(slug="newport", planning="co-planning", delivery="community")
-    response = client.get("/api/cases/newport/", ask.get("data"), **{
-        k: v for k, v in ask.items() if k != "data"
-    })
+    response = client.get(
+        "/api/cases/newport/", ask.get("data"), **{k: v for k, v in ask.items() if k != "data"}
+    )
     assert response.status_code == 200
     assert response["Content-Language"] == expected
     with translation.override(expected):

@@ -1,18 +1,12 @@
 """The submission and the search alerts in Welsh: the pages under /cy/, the errors (the form's own
 and Django's), the case and the alert remembering the language they were made in, and the e-mails
 to the submitter and the subscriber written in it (text, subject and links under /cy/), whoever
-acts: the officer, or an editor in the English admin.
-
-The Welsh strings come from the project's compiled catalogue (locale/cy/LC_MESSAGES/django.mo);
-while the forms' translations are still a fragment (locale/fragments/forms.po), the fragment is
-compiled for these tests and read before it."""
+acts: the officer, or an editor in the English admin."""
 
 import html
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import polib
 import pytest
 from django.core import mail
 from django.utils import translation
@@ -20,34 +14,17 @@ from django.utils.translation import gettext
 
 from catalogue import services
 from catalogue.models import Case, SearchAlert
-from tests.conftest import ROOT
 from tests.test_submission import ANSWERS
 from tests.test_submission_journey import FILL_SECONDS, fill
 
 pytestmark = pytest.mark.django_db
 
-FRAGMENT = ROOT / "locale" / "fragments" / "forms.po"
 SITE = "http://testserver"
 LINK = re.compile(r"https?://\S+")
 
 
 @pytest.fixture
-def welsh_catalogue(settings, tmp_path):
-    """The forms' Welsh strings compiled, ahead of the project's own catalogue."""
-    paths = [Path(p) for p in settings.LOCALE_PATHS]
-    if FRAGMENT.exists():
-        folder = tmp_path / "locale" / "cy" / "LC_MESSAGES"
-        folder.mkdir(parents=True)
-        polib.pofile(str(FRAGMENT)).save_as_mofile(str(folder / "django.mo"))
-        paths = [tmp_path / "locale", *paths]
-    settings.LOCALE_PATHS = paths  # the setting_changed signal empties the cached catalogues
-    translation.trans_real._translations = {}
-    yield
-    translation.trans_real._translations = {}
-
-
-@pytest.fixture
-def officer(django_app, vocabularies, settings, clock, welsh_catalogue):
+def officer(django_app, vocabularies, settings, clock):
     settings.SITE_URL = SITE
     django_app.extra_environ["REMOTE_ADDR"] = "198.51.100.40"
     return django_app
