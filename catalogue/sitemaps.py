@@ -1,6 +1,7 @@
 """/sitemap.xml (Django's sitemaps framework) and /robots.txt, which points to it.
 
-The sitemap lists the main public pages and every published case with the date it last changed.
+The sitemap lists the main public pages and every published case with the date it last changed,
+in English and in Welsh, each with its other-language alternate.
 Its addresses name the host the request came to: the Sites framework's record (SITE_ID, kept for
 django.contrib.redirects) says "example.com" in every deployment, so the sections are given the
 request rather than the record. While everything fits in one sitemap (up to `PER_PAGE` addresses
@@ -36,9 +37,13 @@ PAGES = [
 
 
 class RequestSitemap(Sitemap):
-    """A section whose addresses are on the host (and scheme) the request came to."""
+    """A section whose addresses are on the host (and scheme) the request came to, each page in
+    English and in Welsh, each naming the other as its alternate (hreflang)."""
 
     limit = PER_PAGE
+    i18n = True
+    alternates = True
+    x_default = True
 
     def __init__(self, request):
         self.request = request
@@ -109,6 +114,9 @@ def robots_txt(request):
         "Disallow: /admin/",
         "Disallow: /submit/",
         "Disallow: /track/",
+        "Disallow: /cy/submit/",
+        "Disallow: /cy/track/",
+        "Disallow: /language/",
         "",
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]

@@ -138,6 +138,11 @@ def test_the_sitemap_lists_every_published_case_with_its_last_change(
         )
     for page in ["/", "/cases/", "/matrix/", "/guide/", "/data/"]:
         assert f"https://{HOST}{page}" in urls
+        assert f"https://{HOST}/cy{page}" in urls  # the Welsh page too
+    case = published.first()
+    body = client.get(address, **extra).content.decode()
+    assert f'hreflang="cy" href="https://{HOST}/cy{case.get_absolute_url()}"' in body
+    assert f'hreflang="x-default" href="https://{HOST}{case.get_absolute_url()}"' in body
     hidden = Case.objects.exclude(status="published")
     assert not any(f"{case.get_absolute_url()}" in url for case in hidden for url in urls)
     assert all(url.startswith(f"https://{HOST}/") for url in urls)
