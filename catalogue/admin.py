@@ -420,7 +420,7 @@ class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
         "evidence",
         "reviewed",
         "country",
-        "language",
+        "written_in",
     ]
     list_filter = [
         QueueFilter,
@@ -554,6 +554,12 @@ class CaseAdmin(CheckedListParameters, SimpleHistoryAdmin):
         ),
         ("Dates", {"fields": ["created_at", "updated_at", "submitted_at", "published_at"]}),
     ]
+
+    @admin.display(description="lang.", ordering="language")
+    def written_in(self, case):
+        """The language of the submission, abbreviated: the queue's columns fit a laptop."""
+        code = "cy" if case.language == "cy" else "en"
+        return format_html('<abbr title="{}">{}</abbr>', case.get_language_display(), code)
 
     @admin.display(description="planned / delivered by")
     def cell_short(self, case):
