@@ -14,7 +14,7 @@ texts in Welsh are model fields (catalogue/bilingual.py).
 
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect, QueryDict
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -58,7 +58,7 @@ def alternates(request):
         "language_switch": {
             "code": html_code(other),
             "name": NAMES[other],
-            "url": f"/language/{other}/?{_next(pages[other])}",
+            "url": f"{reverse('switch_language', args=[other])}?{_next(pages[other])}",
         },
     }
 
