@@ -3,12 +3,13 @@
 A query in web-search syntax is parsed once (`parse`) into groups of alternatives: each word or
 phrase with its spelling variants and its synonyms from the thesaurus. `_fts5_query` writes it
 for SQLite (an FTS5 table kept in step by triggers, ranked by weighted bm25) and `_tsquery` for
-PostgreSQL (a stored, weighted `search_vector` column, title A, summary B, the rest C, with a GIN
-index; `ts_rank`, and `ts_headline` for the displayed page only). Both index the title, the
-summary, and as the body the description, locality, lead organisations, outcomes, lessons, and
-the names of the service areas and co-producers with the sources' citations (`related_text`,
-kept by services.py). Migrations 0008 and 0014 create the index for the database in use; neither
-is part of the other database's schema.
+PostgreSQL (a weighted `search_vector`, title A, summary B, the rest C, in a narrow table of its
+own kept by triggers, `catalogue_case_search`, with a GIN index; `ts_rank`, and `ts_headline` for
+the displayed page only). Both index the title, the summary, and as the body the description,
+locality, lead organisations, outcomes, lessons, and the names of the service areas and
+co-producers with the sources' citations (`related_text`, kept by services.py), with the Welsh
+texts beside the English ones. Migrations 0008, 0014, 0018 and 0020 create the index for the
+database in use; neither is part of the other database's schema.
 CaseQuerySet.search() and ranked() are the ways in; the case list asks `matches()`.
 """
 
@@ -18,13 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
-from django.db.models import BooleanField, FloatField, Value
+from django.db.models import FloatField, Value
 from django.db.models.expressions import Expression, RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 MAX_QUERY_LENGTH = 200
 FTS_TABLE = "catalogue_case_fts"
+PG_TABLE = "catalogue_case_search"  # PostgreSQL: each case's id and search_vector (0020)
 # bm25 weights for title, summary and body, as on PostgreSQL: title above summary above the rest.
 SQLITE_RANK = f"-bm25({FTS_TABLE}, 10.0, 4.0, 1.0)"
 # The rank to 15 significant digits, as SQLite writes a number as text: the database's order and
@@ -303,7 +305,7 @@ def search(queryset, q):
     if connection.vendor == "postgresql":
         sql, params = _tsquery(q)
         return queryset.filter(
-            CaseSQL(f"{{case}}.search_vector @@ ({sql})", params, output_field=BooleanField())
+            id__in=RawSQL(f"SELECT id FROM {PG_TABLE} WHERE search_vector @@ ({sql})", params)
         )
     fts_query = _fts5_query(q)
     if not fts_query:
@@ -325,7 +327,7 @@ def matches(q, ranked=False):
         rank = f"ts_rank(search_vector, {query})" if ranked else "0"
         where = f"WHERE search_vector @@ ({query})"
         params = params * 2 if ranked else params
-        ids, ranks = read_joined("catalogue_case", ["id", rank], where, params)
+        ids, ranks = read_joined(PG_TABLE, ["id", rank], where, params)
     else:
         fts_query = _fts5_query(q)
         if not fts_query:
@@ -537,7 +539,11 @@ def with_rank(queryset, q):
     q = clean_query(q)
     if connection.vendor == "postgresql":
         sql, params = _tsquery(q)
-        rank = CaseSQL(f"ts_rank({{case}}.search_vector, {sql})", params, output_field=FloatField())
+        rank = CaseSQL(
+            f"(SELECT ts_rank(s.search_vector, {sql}) FROM {PG_TABLE} s WHERE s.id = {{case}}.id)",
+            params,
+            output_field=FloatField(),
+        )
         return queryset.annotate(search_rank=rank)
     fts_query = _fts5_query(q)
     if not fts_query:
