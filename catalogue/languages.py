@@ -79,6 +79,11 @@ def requested_language(request):
             return translation.get_supported_language_variant(asked.strip().lower())
         except LookupError:
             raise ValueError(f"'lang' must be en or cy, not '{asked[:20]}'.") from None
+    return accepted_language(request) or ENGLISH
+
+
+def accepted_language(request):
+    """The first language of the request's Accept-Language header that the site has, if any."""
     header = request.headers.get("Accept-Language", "")[:500]
     for code, _quality in parse_accept_lang_header(header):
         if code == "*":
@@ -87,7 +92,7 @@ def requested_language(request):
             return translation.get_supported_language_variant(code)
         except LookupError:
             continue
-    return ENGLISH
+    return None
 
 
 def switch_language(request, code):
@@ -114,7 +119,9 @@ def switch_language(request, code):
 
 
 class PreferredLanguageMiddleware:
-    """Take a reader who chose Welsh from an English address to the same page in Welsh."""
+    """Take a reader who prefers Welsh from an English address to the same page in Welsh: one
+    who chose Welsh with the switch, or, until they choose, whose browser asks for Welsh before
+    English."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -123,10 +130,12 @@ class PreferredLanguageMiddleware:
         if request.method not in ("GET", "HEAD") or translation.get_language() == WELSH:
             return self.get_response(request)
         welsh = page_in(WELSH, request.get_full_path())
-        if welsh and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) == WELSH:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if welsh and (chosen or accepted_language(request)) == WELSH:
             response = HttpResponseRedirect(welsh)
         else:
             response = self.get_response(request)
         if welsh:
-            patch_vary_headers(response, ["Cookie"])  # the answer depends on the reader's choice
+            # The answer depends on the reader's choice and their browser's languages.
+            patch_vary_headers(response, ["Cookie", "Accept-Language"])
         return response

@@ -290,3 +290,16 @@ def test_a_server_error_page_speaks_both_languages(rf):
     body = server_error(rf.get("/cy/cases/")).content.decode()
     assert "Sorry, there is a problem with the service" in body
     assert '<div lang="cy">' in body and "Mae'n ddrwg gennym" in body
+
+
+def test_a_browser_that_asks_for_welsh_first_gets_welsh_until_its_reader_chooses(client, db):
+    welsh_first = {"HTTP_ACCEPT_LANGUAGE": "cy,en-GB;q=0.8"}
+    response = client.get("/cases/?q=gofal", **welsh_first)
+    assert response.status_code == 302 and response["Location"] == "/cy/cases/?q=gofal"
+    assert "Accept-Language" in response["Vary"]
+    english_first = {"HTTP_ACCEPT_LANGUAGE": "en-GB,cy;q=0.8"}
+    assert client.get("/cases/?q=gofal", **english_first).status_code == 200
+    # The reader's own choice wins over the browser's.
+    switch = switch_url(client.get("/cy/cases/?q=gofal").content.decode())
+    client.get(switch)
+    assert client.get("/cases/?q=gofal", **welsh_first).status_code == 200
