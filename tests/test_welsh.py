@@ -303,3 +303,15 @@ def test_a_browser_that_asks_for_welsh_first_gets_welsh_until_its_reader_chooses
     switch = switch_url(client.get("/cy/cases/?q=gofal").content.decode())
     client.get(switch)
     assert client.get("/cases/?q=gofal", **welsh_first).status_code == 200
+
+
+def test_a_form_refused_for_its_security_check_says_why_in_the_page_language(db):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/cy/cases/tackley-village-shop/report/", {"reason": "other"})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert '<html lang="cy">' in body and "The form could not be sent" not in body
+    english = strict.post("/cases/tackley-village-shop/report/", {"reason": "other"})
+    assert "The form could not be sent" in english.content.decode()
