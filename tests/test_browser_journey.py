@@ -188,7 +188,9 @@ def test_a_submission_in_welsh_from_the_home_page_to_the_confirmation(
     officer.locator("textarea").first.fill("Mae cyfweliadau'n disgrifio llai o deithiau i'r dref.")
     officer.get_by_role("button", name=next_step).click()
     # Django's own message for a missing answer comes in Welsh too.
+    officer.get_by_label(cy("Name of the service or initiative")).wait_for()
     officer.get_by_role("button", name=next_step).click()
+    officer.locator(".error-summary").wait_for()
     assert cy("There is a problem") in officer.locator(".error-summary").inner_text()
     officer.get_by_label(cy("Name of the service or initiative")).fill("Bws mini cymunedol")
     officer.get_by_label(cy("Summary")).fill("Gwirfoddolwyr yn gyrru bws mini.")
