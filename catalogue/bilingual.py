@@ -3,9 +3,10 @@ one, marked as English so that screen readers pronounce it right and readers kno
 exists yet.
 
 The Welsh texts are model fields beside the English ones (`title_cy`, `summary_cy`,
-`description_cy`; `Outcome.statement_cy`), not a translation library: only these four texts are
-bilingual, the rest of a case (names, places, figures, citations) is the same in both languages,
-and the search index, the exports and the admin name the fields directly. Templates ask through
+`description_cy`; `Outcome.statement_cy`; a service area's or co-producer's `name_cy` and
+`description_cy`), not a translation library: only these texts are bilingual, the rest of a case
+(names, places, figures, citations) is the same in both languages, and the search index, the
+exports and the admin name the fields directly. Templates ask through
 `{% localised case "title" as title %}` (templatetags/bilingual.py).
 """
 
@@ -38,8 +39,8 @@ class Text(str):
 
 
 def localised(obj, field):
-    """The text of `field` ("title", "summary", "description", "statement") in the language
-    of the page being shown, or in English where it has no Welsh version."""
+    """The text of `field` (a key of WELSH_FIELDS) in the language of the page being shown, or
+    in English where it has no Welsh version."""
     english = getattr(obj, field) or ""
     if translation.get_language() != WELSH:
         return Text(english, html_code(ENGLISH))
@@ -53,8 +54,3 @@ def english_only(text):
     """A text that exists only in English (a place, an organisation, a citation), as shown:
     marked as English on a Welsh page."""
     return Text(text or "", html_code(ENGLISH), translation.get_language() == WELSH and bool(text))
-
-
-def has_welsh(case):
-    """Whether any of the case's own texts has been written in Welsh."""
-    return any(getattr(case, WELSH_FIELDS[f], "").strip() for f in ("title", "summary"))
