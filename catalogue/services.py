@@ -168,12 +168,20 @@ def case_submit(
     token = _derive_token(nonce, settings.SECRET_KEY)
     if sent := Case.objects.filter(tracking_token_hash=token_hash(token)).first():
         return sent, token
-    try:
-        return _submit(document, contact, nonce, token, language or current_language()), token
-    except IntegrityError:  # sent at the same moment by another request of the same draft
-        if sent := Case.objects.filter(tracking_token_hash=token_hash(token)).first():
-            return sent, token
-        raise
+    for attempt in range(SUBMIT_ATTEMPTS):
+        try:
+            return _submit(document, contact, nonce, token, language or current_language()), token
+        except IntegrityError:
+            # Sent at the same moment by another request of the same draft: that is the case.
+            if sent := Case.objects.filter(tracking_token_hash=token_hash(token)).first():
+                return sent, token
+            # Or another submission took the same address (two examples of the same title at
+            # once) or reference in the meantime: both are chosen afresh on the next attempt.
+            if attempt == SUBMIT_ATTEMPTS - 1:
+                raise
+
+
+SUBMIT_ATTEMPTS = 3
 
 
 def _submit(document, contact, nonce, token, language):
@@ -187,6 +195,9 @@ def _submit(document, contact, nonce, token, language):
         document["reviewed_at"] = None
         item = _parse(document)
         case = item.case
+        if case.pk is not None:
+            # Another submission took the address after it was chosen: never write over it.
+            raise IntegrityError(f"the address {document['slug']} was taken meanwhile")
         case.reference = _new_reference()
         case.tracking_token_hash = token_hash(token)
         case.tracking_nonce = nonce

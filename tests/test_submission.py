@@ -302,6 +302,30 @@ def test_the_same_draft_sent_by_two_requests_at_once_creates_one_case(client, vo
     assert Case.objects.count() == 1
 
 
+def test_two_examples_of_the_same_title_sent_at_once_are_both_saved(
+    client, vocabularies, monkeypatch
+):
+    """The second request chose the address before the first saved it: it must neither write
+    over the first case nor fail, but be saved under the next free address."""
+    from catalogue import services
+    from catalogue.drafts import Draft, document_from
+
+    fill_in(client)
+    draft = Draft(client.session)
+    forms = draft.forms()
+    assert draft.first_incomplete(forms) is None
+    document = document_from(forms)
+    contact = services.Contact(**forms["contact"].cleaned_data)
+    first, _ = services.case_submit(document=document, contact=contact)
+    chosen = iter([first.slug])  # the address the other request found free a moment ago
+    real = services._unique_slug
+    monkeypatch.setattr(services, "_unique_slug", lambda title: next(chosen, None) or real(title))
+    second, _ = services.case_submit(document=document, contact=contact)
+    assert second.pk != first.pk and second.slug == f"{first.slug}-2"
+    assert Case.objects.count() == 2
+    assert Case.objects.get(pk=first.pk).reference == first.reference  # never written over
+
+
 @pytest.mark.parametrize(
     "header",
     [None, "", "not-an-address", "1.2.3.4, garbage", "::1, 203.0.113.9", "\x00", "9" * 300],
