@@ -1,6 +1,5 @@
 import os
 import shutil
-import time
 from pathlib import Path
 
 import hypothesis
