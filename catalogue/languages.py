@@ -69,6 +69,15 @@ def _next(path):
     return query.urlencode(safe="/")
 
 
+def current_language():
+    """The language of the current request (or command), as one of settings.LANGUAGES' codes:
+    the language a submission or an alert is made in, and its e-mails written in."""
+    try:
+        return translation.get_supported_language_variant(translation.get_language() or ENGLISH)
+    except LookupError:
+        return ENGLISH
+
+
 def requested_language(request):
     """The language an API request asks its labels in: `lang` (en, en-gb or cy), else the best of
     its Accept-Language header that the site has, else English. A `lang` the site does not have is

@@ -24,6 +24,8 @@ from django.db.models.expressions import Expression, RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from catalogue.bilingual import localised
+
 MAX_QUERY_LENGTH = 200
 FTS_TABLE = "catalogue_case_fts"
 PG_TABLE = "catalogue_case_search"  # PostgreSQL: each case's id and search_vector (0020)
@@ -603,8 +605,6 @@ def add_headlines(cases, q):
     cases = list(cases)
     if not cases or not q:
         return cases
-    from catalogue.bilingual import localised
-
     words = parse(q).words()  # as searched: variants and synonyms too, no stop words
     # A Welsh page shows a case's Welsh summary where it has one: its headline comes from there.
     welsh = {c.id for c in cases if localised(c, "summary").lang == "cy"}

@@ -32,6 +32,7 @@ from catalogue.interchange import (
     ImportFailed,
     validate_documents,
 )
+from catalogue.languages import current_language
 from catalogue.models import (
     Case,
     ModerationEvent,
@@ -76,17 +77,6 @@ class Contact:
     email: str
     organisation: str = ""
     role: str = ""
-
-
-def current_language():
-    """The language of the current request (or command), as one of settings.LANGUAGES' codes:
-    the language a submission or an alert is made in, and its e-mails written in."""
-    try:
-        return translation.get_supported_language_variant(
-            translation.get_language() or settings.LANGUAGE_CODE
-        )
-    except LookupError:
-        return settings.LANGUAGE_CODE
 
 
 def token_hash(token):
