@@ -237,8 +237,9 @@ class CaseFilterBase(django_filters.FilterSet):
 
     def page_ids(self, start, stop):
         """The ids of the matching cases at [start:stop] in the chosen order."""
-        relevance = self._matches if self.sort_order == "relevance" else None
-        order = self.snapshot.order(self.sort_order, relevance=relevance)
+        if self.sort_order == "relevance":
+            return self.snapshot.relevance_page(self.matching(), self._matches, start, stop)
+        order = self.snapshot.order(self.sort_order)
         return self.snapshot.page(self.matching(), order, start, stop)
 
     def error_messages(self):

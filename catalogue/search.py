@@ -325,11 +325,7 @@ def matches(q, ranked=False):
 
     q = clean_query(q)
     if connection.vendor == "postgresql":
-        query, params = _tsquery(q)
-        rank = f"ts_rank(search_vector, {query})" if ranked else "0"
-        where = f"WHERE search_vector @@ ({query})"
-        params = params * 2 if ranked else params
-        ids, ranks = read_joined(PG_TABLE, ["id", rank], where, params)
+        return _postgres_matches(q, ranked)
     else:
         fts_query = _fts5_query(q)
         if not fts_query:
@@ -340,7 +336,29 @@ def matches(q, ranked=False):
             ids = numbers(ids, np.int64)
             return ids, np.zeros(len(ids))
         return _sqlite_ranked_matches(fts_query)
-    return numbers(ids, np.int64), numbers(ranks, np.float64)
+
+
+# PostgreSQL: each match as its id (int8) and, if ranked, its ts_rank (a float4), in network
+# byte order, all joined into one bytea: read without parsing text, which for a common word cost
+# more than finding its 90,000 matches (and exactly the float4 the database orders by).
+PG_MATCH = np.dtype([("id", ">i8")])
+PG_RANKED_MATCH = np.dtype([("id", ">i8"), ("rank", ">f4")])
+
+
+def _postgres_matches(q, ranked):
+    query, params = _tsquery(q)
+    match = (
+        f"int8send(id) || float4send(ts_rank(search_vector, {query}))" if ranked else "int8send(id)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT string_agg({match}, ''::bytea) FROM {PG_TABLE} WHERE search_vector @@ ({query})",
+            params * 2 if ranked else params,
+        )
+        joined = cursor.fetchone()[0]
+    found = np.frombuffer(bytes(joined or b""), dtype=PG_RANKED_MATCH if ranked else PG_MATCH)
+    ids = found["id"].astype(np.int64)
+    return ids, found["rank"].astype(np.float64) if ranked else np.zeros(len(ids))
 
 
 def _in_field(fts_query, field):
