@@ -187,9 +187,9 @@ def test_relevance_ties_are_ordered_by_title_as_in_the_database(make_case):
 def test_a_broad_search_ranks_title_then_summary_then_the_rest_as_the_database_does(
     make_case, monkeypatch, broad
 ):
-    # Above search.BROAD matches SQLite ranks by field rather than bm25 (PostgreSQL always uses
-    # its weighted ts_rank): either way the title comes first, then the summary, and the list's
-    # order is the database's.
+    # Above search.BROAD matches SQLite ranks by field rather than bm25, and PostgreSQL by ts_rank
+    # of the words joined by ||: either way the title comes first, then the summary, and the
+    # list's order is the database's.
     from catalogue import search
 
     monkeypatch.setattr(search, "BROAD", broad)
@@ -200,6 +200,9 @@ def test_a_broad_search_ranks_title_then_summary_then_the_rest_as_the_database_d
     ids = filterset.page_ids(0, 10)
     assert ids[:3] == [title.id, summary.id, body.id]
     assert ids == list(filterset.qs.values_list("id", flat=True))
+    for query in ("q=orchards+park", "q=orchards+-tenants", "q=orchards+OR+trees+fruit"):
+        filterset = _filterset(query)
+        assert filterset.page_ids(0, 10) == list(filterset.qs.values_list("id", flat=True))
 
 
 def test_positions_are_found_alike_by_table_and_by_binary_search(seed_catalogue, monkeypatch):
