@@ -323,23 +323,22 @@ def search(queryset, q):
 def matches(q, ranked=False):
     """(ids, ranks) as numpy arrays: every case matching the query, in any status, and if
     `ranked` its rank (higher is better; else 0), as ranked() computes it. The case list takes
-    it from here (facetindex.py): one query, read as two joined strings (a common word matches
-    most of the catalogue)."""
+    it from here (facetindex.py): one query, whose result is read as a few joined strings, not
+    as a row per match (a common word matches most of the catalogue)."""
     from catalogue.facetindex import numbers, read_joined
 
     q = clean_query(q)
     if connection.vendor == "postgresql":
         return _postgres_matches(q, ranked)
-    else:
-        fts_query = _fts5_query(q)
-        if not fts_query:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        if not ranked:
-            found = f"(SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
-            (ids,) = read_joined(found, ["id"], "", [fts_query])
-            ids = numbers(ids, np.int64)
-            return ids, np.zeros(len(ids))
-        return _sqlite_ranked_matches(fts_query)
+    fts_query = _fts5_query(q)
+    if not fts_query:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    if not ranked:
+        found = f"(SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
+        (ids,) = read_joined(found, ["id"], "", [fts_query])
+        ids = numbers(ids, np.int64)
+        return ids, np.zeros(len(ids))
+    return _sqlite_ranked_matches(fts_query)
 
 
 # PostgreSQL: each match as its id (int8) and, if ranked, its ts_rank (a float4), in network
