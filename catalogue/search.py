@@ -273,36 +273,91 @@ def _fts5_query(q):
     return fts
 
 
-def _tsquery(q, ranking=False):
+def _tsquery(q, ranking=False, searched=None):
     """The query as PostgreSQL tsquery SQL and its parameters: each phrase by phraseto_tsquery,
     as English (stemming and stop words) or as Welsh text is indexed (`simple`, migration 0018),
     combined with && (and), || (or) and !! (not). `ranking`: its groups joined by || instead,
-    without exclusions, for ranking a broad search (_postgres_rank)."""
+    without exclusions, for ranking a broad search (_postgres_rank). `searched`: the operands
+    (configuration, phrase) to look for (_searched), all of them if None; an alternative with a
+    phrase left without any matches nothing, and so does a group left without alternatives."""
     query = parse(q)
-    params = []
 
-    def phrase(text):
-        if STOP_WORDS.issuperset(re.findall(r"\w+", text.lower())):  # ignored, as in English
-            params.append(text)
-            return "phraseto_tsquery('english'::regconfig, %s)"
-        params.extend([text, text])
-        return (
-            "(phraseto_tsquery('english'::regconfig, %s) || "
-            "phraseto_tsquery('simple'::regconfig, %s))"
-        )
+    def phrase(text):  # (sql, params), or None if no operand of it is searched
+        configs = [c for c in _configurations(text) if searched is None or (c, text) in searched]
+        sql = " || ".join(f"phraseto_tsquery('{c}'::regconfig, %s)" for c in configs)
+        return (f"({sql})" if len(configs) > 1 else sql, [text] * len(configs)) if configs else None
 
-    groups = [
-        "(" + " || ".join("(" + " && ".join(map(phrase, a)) + ")" for a in group) + ")"
-        for group in query.groups
-    ]
+    def joined(parts, operator):
+        return f" {operator} ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps]
+
+    groups = []
+    for group in query.groups:
+        alternatives = []
+        for alternative in group:
+            phrases = [phrase(text) for text in alternative]
+            if None not in phrases:
+                sql, params = joined(phrases, "&&")
+                alternatives.append((f"({sql})", params))
+        if not alternatives:
+            return "''::tsquery", []
+        sql, params = joined(alternatives, "||")
+        groups.append((f"({sql})", params))
     if not groups:
         return "''::tsquery", []
+    sql, params = joined(groups, "||" if ranking else "&&")
     if ranking:
-        return " || ".join(groups), params
-    sql = " && ".join(groups)
-    for text in query.excluded:
-        sql = f"({sql}) && !!{phrase(text)}"
+        return sql, params
+    for excluded in filter(None, map(phrase, query.excluded)):
+        sql, params = f"({sql}) && !!{excluded[0]}", params + excluded[1]
     return sql, params
+
+
+def _configurations(text):
+    """The text-search configurations a phrase is looked up under: English, and as Welsh text
+    is indexed, unless all its words are English stop words (which English ignores)."""
+    if STOP_WORDS.issuperset(re.findall(r"\w+", text.lower())):
+        return ("english",)
+    return ("english", "simple")
+
+
+def _searched(q):
+    """PostgreSQL: the operands of the query worth looking for, as {(configuration, phrase)}:
+    each phrase as typed, in English; every other (the Welsh configuration's, each variant's
+    and synonym's) only if it differs from the English one and some case holds it
+    (catalogue_search_holds, migration 0021: under a millisecond each, through the index). Most
+    of the others match nothing ("co mmunity", "evidense"), yet ts_rank weighs every operand in
+    every vector a common word matches: at 100,000 cases, "community residents" was ranked in
+    145 ms with its eight operands and in 75 ms with the two that match (finding the matches,
+    without ranking, took 4 ms longer with all eight)."""
+    query = parse(q)
+    typed = {("english", text) for group in query.groups for text in group[0]}
+    typed |= {("english", text) for text in query.excluded}
+    phrases = [text for group in query.groups for a in group for text in a] + list(query.excluded)
+    doubtful = list(
+        dict.fromkeys(
+            (config, text)
+            for text in phrases
+            for config in _configurations(text)
+            if (config, text) not in typed
+        )
+    )
+    if not doubtful:
+        return typed
+    checks, params = [], []
+    for config, text in doubtful:
+        check = f"catalogue_search_holds(phraseto_tsquery('{config}'::regconfig, %s))"
+        params.append(text)
+        if config == "simple":
+            check = (
+                "phraseto_tsquery('simple'::regconfig, %s)::text <> "
+                f"phraseto_tsquery('english'::regconfig, %s)::text AND {check}"
+            )
+            params[-1:] = [text, text, text]
+        checks.append(check)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ARRAY[{', '.join(checks)}]", params)
+        held = cursor.fetchone()[0]
+    return typed | {operand for operand, holds in zip(doubtful, held, strict=True) if holds}
 
 
 def search(queryset, q):
@@ -348,7 +403,7 @@ PG_MATCH = np.dtype([("id", ">i8")])
 PG_RANKED_MATCH = np.dtype([("id", ">i8"), ("rank", ">f4")])
 
 
-def _postgres_rank(q):
+def _postgres_rank(q, searched=None):
     """PostgreSQL: the rank of a case of the search table that the query matches, as SQL and its
     parameters: ts_rank (weighted A title, B summary, C the rest). For a search matching more
     than BROAD cases, ranked by the query with its words joined by || (_tsquery): ts_rank then
@@ -356,8 +411,8 @@ def _postgres_rank(q):
     how near the words are to each other, its way for words joined by &&, whose cost grows with
     the square of their occurrences (at 100,000 cases it doubled the time of two common words).
     Whether the search is broad is counted once per statement (LIMIT keeps the count short)."""
-    query, params = _tsquery(q)
-    broad, broad_params = _tsquery(q, ranking=True)
+    query, params = _tsquery(q, searched=searched)
+    broad, broad_params = _tsquery(q, ranking=True, searched=searched)
     count = (
         f"(SELECT count(*) FROM (SELECT 1 FROM {PG_TABLE} WHERE search_vector @@ ({query}) "
         f"LIMIT {BROAD + 1:d}) matched) > {BROAD:d}"
@@ -370,10 +425,11 @@ def _postgres_rank(q):
 
 
 def _postgres_matches(q, ranked):
-    query, params = _tsquery(q)
+    searched = _searched(q) if ranked else None  # unranked, the others cost little (below)
+    query, params = _tsquery(q, searched=searched)
     match, match_params = "int8send(id)", []
     if ranked:
-        rank, match_params = _postgres_rank(q)
+        rank, match_params = _postgres_rank(q, searched)
         match = f"int8send(id) || float4send({rank})"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -583,7 +639,7 @@ def with_rank(queryset, q):
     """The queryset annotated with `search_rank` (higher is better), for ordering by relevance."""
     q = clean_query(q)
     if connection.vendor == "postgresql":
-        sql, params = _postgres_rank(q)
+        sql, params = _postgres_rank(q, _searched(q))
         rank = CaseSQL(
             f"(SELECT {sql} FROM {PG_TABLE} WHERE {PG_TABLE}.id = {{case}}.id)",
             params,

@@ -314,8 +314,9 @@ def _query_count(client, url):
 # The page's cases: the counts, which cases are on the page, their terms and the facets' terms
 # come from the facet index, with no query.
 LIST_QUERIES = 1
-# The full-text match with its ranks and, on PostgreSQL, highlighted snippets for the page.
-SEARCH_QUERIES = 3 if connection.vendor == "postgresql" else 2
+# The full-text match with its ranks and, on PostgreSQL, which of the search's other spellings
+# and configurations any case holds (search._searched) and highlighted snippets for the page.
+SEARCH_QUERIES = 4 if connection.vendor == "postgresql" else 2
 # The case with its activities, outcomes and sources, and the cases like it (their terms, and
 # which they are, from the facet index).
 CASE_QUERIES = 5
