@@ -639,17 +639,25 @@ def with_rank(queryset, q):
     """The queryset annotated with `search_rank` (higher is better), for ordering by relevance."""
     q = clean_query(q)
     if connection.vendor == "postgresql":
-        sql, params = _postgres_rank(q, _searched(q))
-        rank = CaseSQL(
-            f"(SELECT {sql} FROM {PG_TABLE} WHERE {PG_TABLE}.id = {{case}}.id)",
-            params,
-            output_field=FloatField(),
-        )
-        return queryset.annotate(search_rank=rank)
+        return queryset.annotate(search_rank=_PostgresRank(q))
     fts_query = _fts5_query(q)
     if not fts_query:
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
     return queryset.annotate(search_rank=_SqliteRank(fts_query))
+
+
+class _PostgresRank(CaseSQL):
+    """A case's rank (_postgres_rank), its SQL written when the query that needs it is compiled:
+    only then are the forms of the words that some case holds asked for (_searched)."""
+
+    def __init__(self, q):
+        super().__init__("", output_field=FloatField())
+        self.q = q
+
+    def as_sql(self, compiler, connection):
+        sql, self.params = _postgres_rank(self.q, _searched(self.q))
+        self.sql = f"(SELECT {sql} FROM {PG_TABLE} WHERE {PG_TABLE}.id = {{case}}.id)"
+        return super().as_sql(compiler, connection)
 
 
 class _SqliteRank(CaseSQL):
