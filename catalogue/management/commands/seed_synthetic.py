@@ -183,8 +183,12 @@ class Command(BaseCommand):
             self.stdout.write(f"\r{offset + size - first}/{count} cases", ending="")
             self.stdout.flush()
         if connection.vendor == "postgresql":
+            # As autovacuum leaves a table some time after a bulk load: the planner's statistics,
+            # and each page marked all-visible, so that reads neither check nor write it again
+            # (measured straight after loading 100,000 cases, case pages took 96 ms at p95, not
+            # 26). VACUUM cannot run in a transaction (a test's): there, statistics only.
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
         bump_catalogue_version()  # bulk inserts send no signals: invalidate cached counts here
         refresh_words()
         self.stdout.write(
