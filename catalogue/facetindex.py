@@ -15,7 +15,8 @@ A snapshot is labelled with the catalogue version (cache.py) it was built at. Wh
 has moved on, the cases changed in between are read again, if every change recorded which cases
 it touched (cache.changes_between); otherwise, or after many changes, the whole snapshot is rebuilt
 (one to two seconds at 100,000 cases: at process start, see wsgi.py, and after bulk writes). So the
-first request after a publish reads one case, not the catalogue.
+first request after a publish reads one case, not the catalogue. On PostgreSQL the word index
+(wordindex.py) follows the same versions, for the search's common words.
 """
 
 import bisect
@@ -29,6 +30,7 @@ from django.db import connection
 from django.db.models import prefetch_related_objects
 
 from catalogue import vocabulary as v
+from catalogue import wordindex
 from catalogue.cache import catalogue_version, changes_between
 from catalogue.middleware import unbounded
 
@@ -541,7 +543,7 @@ def current():
     with _lock:
         snapshot = _current
         if snapshot is None or snapshot.version != version or not _same_database(snapshot):
-            changed = _changes_since(snapshot, version)
+            changed = changes_since(snapshot, version)
             with unbounded():  # read for every visitor, so not within one request's bound
                 snapshot = (
                     build(version) if changed is None else refresh(snapshot, version, changed)
@@ -577,10 +579,11 @@ def _titles_by_code_point():
 
 
 def warm():
-    """Read the snapshot now (at process start), if the database is ready; then let go of the
-    connection, so a server that forks workers after loading the application does not share it."""
+    """Read the snapshot and the word index (wordindex.py) now (at process start), if the database
+    is ready; then let go of the connection, so a server that forks workers after loading the
+    application does not share it."""
     try:
-        current()
+        wordindex.warm(current())
     except Exception:  # the database or the cache not ready: the worker must still start
         logger.warning("The facet index could not be read at start; it will be at first use.")
     finally:
@@ -595,7 +598,7 @@ def _same_database(snapshot):
     return snapshot.database == _database()
 
 
-def _changes_since(snapshot, version):
+def changes_since(snapshot, version):
     """The ids of the cases changed since the snapshot, or None if that is not known."""
     if snapshot is None or not _same_database(snapshot):
         return None

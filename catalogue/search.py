@@ -321,43 +321,47 @@ def _configurations(text):
 
 
 def _searched(q):
-    """PostgreSQL: the operands of the query worth looking for, as {(configuration, phrase)}:
-    each phrase as typed, in English; every other (the Welsh configuration's, each variant's
-    and synonym's) only if it differs from the English one and some case holds it
-    (catalogue_search_holds, migration 0021: under a millisecond each, through the index). Most
-    of the others match nothing ("co mmunity", "evidense"), yet ts_rank weighs every operand in
-    every vector a common word matches: at 100,000 cases, "community residents" was ranked in
-    145 ms with its eight operands and in 75 ms with the two that match (finding the matches,
-    without ranking, took 4 ms longer with all eight)."""
+    """PostgreSQL: the operands of the query worth looking for, {(configuration, phrase): its
+    tsquery as PostgreSQL writes it}: each phrase as typed, in English; every other (the Welsh
+    configuration's, each variant's and synonym's) only if it differs from the English one and
+    some case holds it (catalogue_search_holds, migration 0021: under a millisecond each,
+    through the index). Most of the others match nothing ("co mmunity", "evidense"), yet
+    ts_rank weighs every operand in every vector a common word matches: at 100,000 cases,
+    "community residents" was ranked in 145 ms with its eight operands and in 75 ms with the two
+    that match (finding the matches, without ranking, took 4 ms longer with all eight)."""
     query = parse(q)
     typed = {("english", text) for group in query.groups for text in group[0]}
     typed |= {("english", text) for text in query.excluded}
     phrases = [text for group in query.groups for a in group for text in a] + list(query.excluded)
-    doubtful = list(
-        dict.fromkeys(
-            (config, text)
-            for text in phrases
-            for config in _configurations(text)
-            if (config, text) not in typed
-        )
+    operands = list(
+        dict.fromkeys((config, text) for text in phrases for config in _configurations(text))
     )
-    if not doubtful:
-        return typed
-    checks, params = [], []
-    for config, text in doubtful:
-        check = f"catalogue_search_holds(phraseto_tsquery('{config}'::regconfig, %s))"
+    if not operands:
+        return {}
+    written, checks, params = [], [], []
+    for config, text in operands:
+        tsquery = f"phraseto_tsquery('{config}'::regconfig, %s)"
+        written.append(f"{tsquery}::text")
         params.append(text)
-        if config == "simple":
-            check = (
-                "phraseto_tsquery('simple'::regconfig, %s)::text <> "
-                f"phraseto_tsquery('english'::regconfig, %s)::text AND {check}"
+    for config, text in operands:
+        tsquery = f"phraseto_tsquery('{config}'::regconfig, %s)"
+        if (config, text) in typed:
+            checks.append("true")
+        elif config == "simple":
+            checks.append(
+                f"{tsquery}::text <> phraseto_tsquery('english'::regconfig, %s)::text "
+                f"AND catalogue_search_holds({tsquery})"
             )
-            params[-1:] = [text, text, text]
-        checks.append(check)
+            params += [text, text, text]
+        else:
+            checks.append(f"catalogue_search_holds({tsquery})")
+            params.append(text)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ARRAY[{', '.join(checks)}]", params)
-        held = cursor.fetchone()[0]
-    return typed | {operand for operand, holds in zip(doubtful, held, strict=True) if holds}
+        cursor.execute(f"SELECT ARRAY[{', '.join(written)}], ARRAY[{', '.join(checks)}]", params)
+        texts, held = cursor.fetchone()
+    return {
+        operand: text for operand, text, holds in zip(operands, texts, held, strict=True) if holds
+    }
 
 
 def search(queryset, q):
@@ -376,10 +380,12 @@ def search(queryset, q):
 
 
 def matches(q, ranked=False):
-    """(ids, ranks) as numpy arrays: every case matching the query, in any status, and if
-    `ranked` its rank (higher is better; else 0), as ranked() computes it. The case list takes
-    it from here (facetindex.py): one query, whose result is read as a few joined strings, not
-    as a row per match (a common word matches most of the catalogue)."""
+    """(ids, ranks) as numpy arrays: every case matching the query, in any status (or, where
+    PostgreSQL's word index answers, every published one), and if `ranked` its rank (higher is
+    better; else 0), as ranked() computes it. The case list takes it from here (facetindex.py):
+    on PostgreSQL, which forms of the words to look for (one query), then the word index
+    (wordindex.py) for common words; else one query, whose result is read as a few joined
+    strings, not as a row per match (a common word matches most of the catalogue)."""
     from catalogue.facetindex import numbers, read_joined
 
     q = clean_query(q)
@@ -425,7 +431,12 @@ def _postgres_rank(q, searched=None):
 
 
 def _postgres_matches(q, ranked):
-    searched = _searched(q) if ranked else None  # unranked, the others cost little (below)
+    from catalogue import facetindex, wordindex
+
+    searched = _searched(q)
+    found = wordindex.matches(parse(q), searched, facetindex.held(), ranked, BROAD)
+    if found is not None:
+        return found
     query, params = _tsquery(q, searched=searched)
     match, match_params = "int8send(id)", []
     if ranked:

@@ -11,6 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from catalogue import facetindex, wordindex
+
 pytestmark = pytest.mark.django_db
 
 URLS = [
@@ -21,6 +23,7 @@ URLS = [
     "/cases/?area=health&country=GB&sort=title",
     "/cases/?q=community",
     "/cases/?q=community&evidence_min=2",
+    "/cases/?q=community&sort=title",
     "/cases/?q=garden+bristol&phase=co-deliver&sort=evidence",
     "/cases/?q=marmalade",
     "/cases/?q=trondheim&sort=title",
@@ -77,6 +80,7 @@ def synthetic(vocabularies, client):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # the planner's statistics, as a running database has them
     client.get("/")  # the facet index read, as a worker does at start
+    wordindex.warm(facetindex.current())  # and, on PostgreSQL, the word index
 
 
 def _queries(client, url):
@@ -89,11 +93,17 @@ def _is_full_text(sql):
     return "@@" in sql or " MATCH " in sql
 
 
+# A search for a word in most cases, unranked: on PostgreSQL the word index answers it, with no
+# full-text match in the database (ranked, the database ranks it: at most 5,000 cases match).
+FROM_MEMORY = {"/cases/?q=community&sort=title"}
+
+
 def test_requests_read_cases_through_indexes_and_match_text_once(client, synthetic):
     for url in URLS:
         queries = _queries(client, url)
         full_text = [sql for sql in queries if _is_full_text(sql)]
-        assert len(full_text) == ("q=" in url), (url, full_text)
+        expected = "q=" in url and not (url in FROM_MEMORY and connection.vendor == "postgresql")
+        assert len(full_text) == expected, (url, full_text)
         for sql in queries:
             _check_plan(url, sql)
 
