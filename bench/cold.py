@@ -467,6 +467,9 @@ def worker(size, per_kind, check_parity, out):
     # compiled, the database connected, whatever is built once per process), through requests
     # that share no cached value with the measured ones.
     cache.clear()
+    from catalogue import facetindex, wordindex
+
+    facetindex.warm()  # as each worker does at start (wsgi.py): the facet and word indexes read
     for url in warm:
         client.get(url)
 
@@ -478,13 +481,15 @@ def worker(size, per_kind, check_parity, out):
             ms = (time.perf_counter() - started) * 1000
         return response.status_code, ms, len(queries.captured_queries)
 
-    # Reading the whole facet index, as a worker does at start (and after a bulk write or a cache
-    # flush): timed on its own, not part of any request measured below.
-    from catalogue import facetindex
-
+    # Reading the whole facet index and word index, as a worker does at start (and after a bulk
+    # write or a cache flush): timed on their own, not part of any request measured below.
     read_started = time.perf_counter()
     facetindex.build(0)
     index_read_ms = (time.perf_counter() - read_started) * 1000
+    read_started = time.perf_counter()
+    if wordindex.current(facetindex.current()) is not None:  # PostgreSQL, from MIN_CASES
+        wordindex.build(0)
+    words_read_ms = (time.perf_counter() - read_started) * 1000
 
     edits = Edits(edit_slugs)
     since = timezone.now()
@@ -523,6 +528,7 @@ def worker(size, per_kind, check_parity, out):
         "seconds": round(time.monotonic() - started, 1),
         "edits_undone": undone,
         "index_read_ms": index_read_ms,
+        "words_read_ms": words_read_ms,
         "requests": records,
         "parity": checked,
     }
@@ -570,6 +576,7 @@ def summarise(run):
         "seconds": run["seconds"],
         "edits_undone": run["edits_undone"],
         "index_read_ms": run["index_read_ms"],
+        "words_read_ms": run.get("words_read_ms", 0),
         "kinds": kinds,
         "max_ms": slowest["ms"],
         "max_url": slowest["url"],
@@ -627,11 +634,13 @@ def targets(sizes):
                 figure = f"{a} → {b}"
                 if a != b:
                     figure += query_differences(kind, first["requests"], last["requests"])
+                # Fewer at the largest size where PostgreSQL's word index answers a search for
+                # common words (at the smallest, too few cases match for it to rank them).
                 out.append(
                     {
-                        "target": f"{kind} queries (max) the same at {small} and {big}",
+                        "target": f"{kind} queries (max) no more at {big} than at {small}",
                         "figure": figure,
-                        "pass": a == b,
+                        "pass": b <= a,
                     }
                 )
     slowest = max(sizes.values(), key=lambda s: s["max_ms"])
@@ -658,7 +667,9 @@ def print_size(vendor, s):
     print(
         f"\n{vendor}, {s['cases']:,} published cases, cold (took {s['seconds']:.0f} s;"
         f" {s['edits_undone']} editor's saves undone; the whole facet index read at start in"
-        f" {s['index_read_ms']:.0f} ms)"
+        f" {s['index_read_ms']:.0f} ms"
+        + (f", the word index in {s['words_read_ms']:.0f} ms" if s.get("words_read_ms") else "")
+        + ")"
     )
     print(
         f"{'kind':15} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'max ms':>9}"
