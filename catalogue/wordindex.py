@@ -170,11 +170,17 @@ def current(snapshot):
             if changed is not None:
                 _current = refresh(index, snapshot.version, changed)
                 return _current
-        if connection.in_atomic_block:  # its changes are not committed: read here
+        if _uncommitted():
             _current = build(snapshot.version)
             return _current
         _read_in_background()
         return None
+
+
+def _uncommitted():
+    """Whether this connection is inside a transaction, whose changes another connection (the
+    thread's) cannot see: then the index is read here."""
+    return connection.in_atomic_block
 
 
 def _changes(index, version):
