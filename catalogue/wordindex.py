@@ -15,7 +15,7 @@ is the database's, whose index answers it quickly: it matches few cases.
 The index is labelled with the catalogue version it was read at. A process reads it at start
 (wsgi.py, with the facet index); when the version moves on, the cases changed in between are read
 again, as the facet index does. When that is not known (a bulk write, a term's change), the index
-is read again by a thread of its own (two to three seconds at 100,000 cases), and searches go to
+is read again by a thread of its own (about three seconds at 100,000 cases), and searches go to
 the database until it is ready, so that no visitor waits for it; inside a transaction, whose
 changes another connection cannot see (a test's), it is read in the request. Catalogues of fewer
 than MIN_CASES cases have none: the database is quick there.
