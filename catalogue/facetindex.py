@@ -31,7 +31,6 @@ from django.db import connection
 from django.db.models import prefetch_related_objects
 
 from catalogue import vocabulary as v
-from catalogue import wordindex
 from catalogue.cache import catalogue_version, changes_between
 from catalogue.middleware import unbounded
 
@@ -419,7 +418,7 @@ def build(version):
     labels = {}
     ids, published, columns, titles = _arrays(values, labels)
     terms = _matrices(ids, links, {})
-    snapshot = Snapshot(version, ids, columns, labels, terms, published, titles, _database())
+    snapshot = Snapshot(version, ids, columns, labels, terms, published, titles, database_name())
     snapshot.term_slugs = {param: slugs for param, (slugs, _, _) in links.items()}
     snapshot.term_objects = {param: objects for param, (_, _, objects) in links.items()}
     snapshot.thesaurus = _thesaurus()
@@ -539,11 +538,11 @@ def current():
     global _current
     version = catalogue_version()
     snapshot = _current
-    if snapshot is not None and snapshot.version == version and _same_database(snapshot):
+    if snapshot is not None and snapshot.version == version and same_database(snapshot):
         return snapshot
     with _lock:
         snapshot = _current
-        if snapshot is None or snapshot.version != version or not _same_database(snapshot):
+        if snapshot is None or snapshot.version != version or not same_database(snapshot):
             changed = changes_since(snapshot, version)
             with unbounded():  # read for every visitor, so not within one request's bound
                 snapshot = (
@@ -559,7 +558,7 @@ def held():
     word, the terms for checking filter values), so that each costs no round trip to the
     shared cache. Read anew if the process holds none, or one of another database."""
     snapshot = _current
-    if snapshot is None or not _same_database(snapshot):
+    if snapshot is None or not same_database(snapshot):
         return current()
     return snapshot
 
@@ -576,7 +575,7 @@ def _code_point_collation(database):
 
 def _titles_by_code_point():
     """Whether the database orders titles by code point, as Python compares strings."""
-    return _code_point_collation(_database())
+    return _code_point_collation(database_name())
 
 
 def warm():
@@ -585,7 +584,9 @@ def warm():
     application does not share it. Last, everything loaded so far (the application, the indexes)
     is left out of the garbage collector's later passes (gc.freeze): at 100,000 cases each full
     pass over it took 40-60 ms, once every few dozen requests, in whichever request it fell;
-    without it, 4-6 ms. Reference counting still frees what is let go (a replaced snapshot)."""
+    without it, 4-12 ms. Reference counting still frees what is let go (a replaced snapshot)."""
+    from catalogue import wordindex
+
     try:
         wordindex.warm(current())
     except Exception:  # the database or the cache not ready: the worker must still start
@@ -596,17 +597,17 @@ def warm():
     gc.freeze()
 
 
-def _database():
+def database_name():
     return str(connection.settings_dict["NAME"])
 
 
-def _same_database(snapshot):
-    return snapshot.database == _database()
+def same_database(snapshot):
+    return snapshot.database == database_name()
 
 
 def changes_since(snapshot, version):
     """The ids of the cases changed since the snapshot, or None if that is not known."""
-    if snapshot is None or not _same_database(snapshot):
+    if snapshot is None or not same_database(snapshot):
         return None
     if not 0 < version - snapshot.version <= MAX_VERSIONS:
         return None

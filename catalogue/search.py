@@ -338,11 +338,9 @@ def _searched(q):
     )
     if not operands:
         return {}
-    written, checks, params = [], [], []
-    for config, text in operands:
-        tsquery = f"phraseto_tsquery('{config}'::regconfig, %s)"
-        written.append(f"{tsquery}::text")
-        params.append(text)
+    written = [f"phraseto_tsquery('{config}'::regconfig, %s)::text" for config, _ in operands]
+    params = [text for _, text in operands]
+    checks = []
     for config, text in operands:
         tsquery = f"phraseto_tsquery('{config}'::regconfig, %s)"
         if (config, text) in typed:

@@ -29,6 +29,7 @@ import threading
 import numpy as np
 from django.db import connection
 
+from catalogue import facetindex
 from catalogue import vocabulary as v
 from catalogue.cache import catalogue_version
 from catalogue.middleware import unbounded
@@ -125,7 +126,7 @@ def build(version):
     """The word index at `version`, read whole."""
     with unbounded():
         postings = _read()
-    return WordIndex(version, _database(), postings, np.zeros(0, dtype=np.int64), {})
+    return WordIndex(version, facetindex.database_name(), postings, np.zeros(0, dtype=np.int64), {})
 
 
 def refresh(index, version, changed):
@@ -159,11 +160,11 @@ def current(snapshot):
     if connection.vendor != "postgresql" or len(snapshot) < MIN_CASES:
         return None
     index = _current
-    if index is not None and index.database == _database() and index.version == snapshot.version:
+    if index is not None and index.version == snapshot.version and facetindex.same_database(index):
         return index
     with _lock:
         index = _current
-        if index is not None and index.database == _database():
+        if index is not None and facetindex.same_database(index):
             if index.version == snapshot.version:
                 return index
             changed = _changes(index, snapshot.version)
@@ -185,8 +186,6 @@ def _uncommitted():
 
 def _changes(index, version):
     """The cases changed since the index was read, or None if not known or too many."""
-    from catalogue import facetindex
-
     changed = facetindex.changes_since(index, version)
     if changed is None or len(index.stale) + len(changed) > MAX_STALE:
         return None
@@ -220,11 +219,7 @@ def warm(snapshot):
         _current = build(snapshot.version)
 
 
-def _database():
-    return str(connection.settings_dict["NAME"])
-
-
-def word_of(tsquery):
+def _word_of(tsquery):
     """The one word a tsquery (as PostgreSQL writes it) looks for, or None if it is more."""
     found = ONE_WORD.fullmatch(tsquery or "")
     return found[1].replace("''", "'") if found else None
@@ -238,23 +233,20 @@ def matches(query, searched, snapshot, ranked, broad):
     index = current(snapshot)
     if index is None or not query.groups:
         return None
-    words, held = {}, {}
-    for operand, tsquery in searched.items():
-        word = word_of(tsquery)
+    held, forms = {}, {}  # word: (positions, ranks); phrase: the words of its forms searched
+    for (_, phrase), tsquery in searched.items():
+        word = _word_of(tsquery)
         if word is None:
             return None
         if word not in held:
             held[word] = index.located(word, snapshot)
             if held[word] is None:
                 return None
-        words[operand] = word
-
-    def forms(text):  # the held words of the phrase's forms searched
-        return [word for (_, phrase), word in words.items() if phrase == text]
+        forms.setdefault(phrase, []).append(word)
 
     def having(text):  # the cases with any form of the phrase
         mask = snapshot.nothing()
-        for word in forms(text):
+        for word in forms.get(text, ()):
             mask[held[word][0]] = True
         return mask
 
@@ -264,9 +256,9 @@ def matches(query, searched, snapshot, ranked, broad):
     for group in query.groups:
         either = snapshot.nothing()
         for alternative in group:
-            if all(forms(text) for text in alternative):
+            if all(text in forms for text in alternative):
                 either |= np.logical_and.reduce([having(text) for text in alternative])
-                ranked_words.update(word for text in alternative for word in forms(text))
+                ranked_words.update(word for text in alternative for word in forms[text])
         result &= either
     for text in query.excluded:
         result &= ~having(text)
