@@ -487,7 +487,7 @@ def worker(size, per_kind, check_parity, out):
     facetindex.build(0)
     index_read_ms = (time.perf_counter() - read_started) * 1000
     words_read_ms = None
-    if wordindex.current(facetindex.current()) is not None:  # PostgreSQL, from MIN_CASES
+    if wordindex.current(facetindex.current()) is not None:  # from MIN_CASES published cases
         read_started = time.perf_counter()
         wordindex.build(0)
         words_read_ms = (time.perf_counter() - read_started) * 1000
@@ -635,7 +635,7 @@ def targets(sizes):
                 figure = f"{a} → {b}"
                 if a != b:
                     figure += query_differences(kind, first["requests"], last["requests"])
-                # Fewer at the largest size where PostgreSQL's word index answers a search for
+                # Fewer at the largest size where the word index answers a ranked search for
                 # common words (at the smallest, too few cases match for it to rank them).
                 out.append(
                     {

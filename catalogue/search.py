@@ -379,11 +379,12 @@ def search(queryset, q):
 
 def matches(q, ranked=False):
     """(ids, ranks) as numpy arrays: every case matching the query, in any status (or, where
-    PostgreSQL's word index answers, every published one), and if `ranked` its rank (higher is
-    better; else 0), as ranked() computes it. The case list takes it from here (facetindex.py):
-    on PostgreSQL, which forms of the words to look for (one query), then the word index
+    the word index answers, every published one), and if `ranked` its rank (higher is better;
+    else 0), as ranked() computes it. The case list takes it from here (facetindex.py): on
+    PostgreSQL, which forms of the words to look for (one query); then the word index
     (wordindex.py) for common words; else one query, whose result is read as a few joined
     strings, not as a row per match (a common word matches most of the catalogue)."""
+    from catalogue import facetindex, wordindex
     from catalogue.facetindex import numbers, read_joined
 
     q = clean_query(q)
@@ -392,6 +393,9 @@ def matches(q, ranked=False):
     fts_query = _fts5_query(q)
     if not fts_query:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
+    found = wordindex.matches(parse(q), facetindex.held(), ranked, BROAD)
+    if found is not None:
+        return found
     if not ranked:
         found = f"(SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
         (ids,) = read_joined(found, ["id"], "", [fts_query])
@@ -432,7 +436,7 @@ def _postgres_matches(q, ranked):
     from catalogue import facetindex, wordindex
 
     searched = _searched(q)
-    found = wordindex.matches(parse(q), searched, facetindex.held(), ranked, BROAD)
+    found = wordindex.matches(parse(q), facetindex.held(), ranked, BROAD, searched)
     if found is not None:
         return found
     query, params = _tsquery(q, searched=searched)

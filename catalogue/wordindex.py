@@ -1,41 +1,50 @@
-"""The word index (PostgreSQL): the published cases' common words, held in memory by each process,
-so that a search for words in most of the catalogue is answered without reading their vectors.
+"""The word index: the published cases' common words, held in memory by each process, so that a
+search for words in most of the catalogue is answered without the database reading every case
+that has them.
 
 PostgreSQL finds the cases with a word through its GIN index, but it reads every matching case's
 `search_vector` to return and rank it: at 100,000 cases, a word in 90,000 of them took 40 ms to
-find and 65 ms to rank, whatever the page shows. This index holds, for each word (lexeme) in at
-least COMMON of the published cases, which cases have it and what it weighs in each (its ts_rank
-alone, read from the database). A search whose every form (search._searched) is one such word is
-answered here: the cases by the same and, or and not as the tsquery, and, for more than BROAD
-matches, the rank the database gives them then (ts_rank of the forms joined by ||: the sum of
-what each weighs, over their number; the same to within float rounding). Any other search, a
-phrase, a rarer word, or a ranked search with fewer matches (ranked by how near the words are),
-is the database's, whose index answers it quickly: it matches few cases.
+find and 65 ms to rank, whatever the page shows. SQLite's FTS5 reads the word's whole list of
+occurrences once for the matches and again for each field that ranks a broad search (18-25 ms
+for two common words). This index holds, for each word (PostgreSQL's lexeme, FTS5's term) in at
+least COMMON of the published cases, which cases have it, and on PostgreSQL what it weighs in
+each (its ts_rank alone, read from the database), on SQLite which fields hold it (read from the
+full-text index's own terms, through an fts5vocab table). A search whose every form is one such
+word (_forms) is answered here: the cases by the same and, or and not as the database's query,
+and, for more than BROAD matches, the rank the database gives them then: on PostgreSQL ts_rank
+of the forms joined by || (the sum of what each weighs, over their number; the same to within
+float rounding), on SQLite 1 plus the weight of each field that holds the query. Any other
+search, a phrase, a rarer word, or a ranked search with fewer matches (ranked by how near the
+words are, or by bm25), is the database's, whose index answers it quickly: it matches few cases.
 
 The index is labelled with the catalogue version it was read at. A process reads it at start
 (wsgi.py, with the facet index); when the version moves on, the cases changed in between are read
 again, as the facet index does. When that is not known (a bulk write, a term's change), the index
-is read again by a thread of its own (about three seconds at 100,000 cases), and searches go to
-the database until it is ready, so that no visitor waits for it; inside a transaction, whose
+is read again by a thread of its own (a few seconds at 100,000 cases), and searches go to the
+database until it is ready, so that no visitor waits for it; inside a transaction, whose
 changes another connection cannot see (a test's), it is read in the request. Catalogues of fewer
 than MIN_CASES cases have none: the database is quick there.
 """
 
 import dataclasses
+import functools
 import logging
+import math
 import re
 import threading
 
 import numpy as np
-from django.db import connection
+from django.db import OperationalError, connection
 
 from catalogue import facetindex
 from catalogue import vocabulary as v
 from catalogue.cache import catalogue_version
+from catalogue.facetindex import numbers
 from catalogue.middleware import unbounded
 
 logger = logging.getLogger(__name__)
 
+VENDORS = ("postgresql", "sqlite")
 MIN_CASES = 1000  # published cases: fewer, and the database answers every search
 COMMON = 0.05  # of the published cases: a word in more is held
 MAX_POSTINGS = 10_000_000  # (case, word) pairs held at most (80 MB): the commonest words first
@@ -45,18 +54,30 @@ SEARCH_TABLE = "catalogue_case_search"
 POSTING = np.dtype([("id", ">i8"), ("rank", ">f4")])
 # A tsquery of one word, as PostgreSQL writes it: 'word' (a quote in it doubled).
 ONE_WORD = re.compile(r"'((?:[^']|'')+)'")
+# SQLite: the full-text index (migration 0008), its tokenizer and its fts5vocab 'row' table (0013),
+# and temporary tables of this module's own, per connection.
+FTS_TABLE = "catalogue_case_fts"
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+VOCABULARY = "catalogue_case_fts_vocab"
+INSTANCES = "catalogue_case_fts_instances"
+SCRATCH = "temp.catalogue_words_scratch"
+SCRATCH_INSTANCES = "catalogue_words_scratch_instances"
+# SQLite: the fields that hold a word in a case, as bits (search.FIELD_WEIGHTS ranks by them);
+# each occurrence read as its case's id * 4 plus its field's number (0, 1, 2).
+FIELD_BITS = {"title": 1, "summary": 2, "body": 4}
+OCCURRENCE = "doc * 4 + CASE col WHEN 'title' THEN 0 WHEN 'summary' THEN 1 ELSE 2 END"
 
 
 @dataclasses.dataclass(frozen=True)
 class WordIndex:
     version: int
     database: str
-    postings: dict  # word: (case ids, ranks) as read
+    postings: dict  # word: (case ids, values) as read: ranks (PostgreSQL), or FIELD_BITS (SQLite)
     stale: np.ndarray  # ids of the cases read again since: their postings above are out of date
-    again: dict  # word: (case ids, ranks) of those cases, as read again
+    again: dict  # word: (case ids, values) of those cases, as read again
 
     def located(self, word, snapshot):
-        """(positions in the snapshot, ranks) of the published cases with the word, or None if
+        """(positions in the snapshot, values) of the published cases with the word, or None if
         the word is not held."""
         if word not in self.postings:
             return None
@@ -75,8 +96,38 @@ class WordIndex:
 
 
 def _read(case_ids=None, words=None):
-    """{word: (case ids, ranks)} of the published cases (all, or those among `case_ids`), for the
-    words in at least COMMON of them, or among `words`."""
+    """{word: (case ids, values)} of the cases (all, or those among `case_ids`), for the words in
+    at least COMMON of the published cases, or among `words`: on PostgreSQL the published cases
+    and each word's ts_rank, on SQLite every case the full-text index holds and the fields that
+    hold the word (FIELD_BITS). The commonest words first, up to MAX_POSTINGS."""
+    if words is not None and not words:
+        return {}
+    read = _read_postgresql if connection.vendor == "postgresql" else _read_sqlite
+    found = read(case_ids, words)
+    if words is None:
+        kept, total = {}, 0
+        for word, (ids, values) in sorted(found.items(), key=lambda item: -len(item[1][0])):
+            if total + len(ids) > MAX_POSTINGS:
+                break
+            kept[word], total = (ids, values), total + len(ids)
+        found = kept
+    return found
+
+
+def _common():
+    """How many published cases a word must be in to be held."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM catalogue_case WHERE status = %s", [v.Status.PUBLISHED]
+        )
+        return max(1, math.ceil(COMMON * cursor.fetchone()[0]))
+
+
+def _case_ids(ids):
+    return ids.astype(np.int32 if not len(ids) or ids.max() < 2**31 else np.int64)
+
+
+def _read_postgresql(case_ids, words):
     params = [v.Status.PUBLISHED]
     # A word with a backslash is not written as a tsquery here: left to the database.
     where = "WHERE position(E'\\\\' IN u.lexeme) = 0"
@@ -85,13 +136,8 @@ def _read(case_ids=None, words=None):
         params.append([int(i) for i in case_ids])
     having = ""
     if words is None:
-        having = (
-            "HAVING count(*) >= greatest(1, ceil(%s * (SELECT count(*) FROM catalogue_case "
-            "WHERE status = %s)))"
-        )
-        params += [COMMON, v.Status.PUBLISHED]
-    elif not words:
-        return {}
+        having = "HAVING count(*) >= %s"
+        params.append(_common())
     else:
         where += " AND u.lexeme = ANY(%s)"
         params.append(list(words))
@@ -110,16 +156,108 @@ def _read(case_ids=None, words=None):
         ranks = postings["rank"].astype(np.float32)
         if np.any(ranks <= 0):  # the word did not read back as itself: left to the database
             continue
-        ids = postings["id"]
-        found[word] = (ids.astype(np.int32 if ids.max() < 2**31 else np.int64), ranks)
-    if words is None:  # the commonest words first, up to the bound
-        kept, total = {}, 0
-        for word, (ids, ranks) in sorted(found.items(), key=lambda item: -len(item[1][0])):
-            if total + len(ids) > MAX_POSTINGS:
-                break
-            kept[word], total = (ids, ranks), total + len(ids)
-        found = kept
+        found[word] = (_case_ids(postings["id"]), ranks)
     return found
+
+
+def _read_sqlite(case_ids, words):
+    """From the full-text index's own terms (stemmed by its tokenizer): every occurrence of a
+    word, as its case's id and field. The whole index through an fts5vocab 'instance' table,
+    a query per word (at start, or by a thread); a few changed cases copied to the scratch index
+    (_scratch) and read from there in one query."""
+    with connection.cursor() as cursor:
+        if case_ids is not None:
+            rows = _scratch(cursor, _copy(case_ids), f"SELECT term, {OCCURRENCE} FROM {{}}")
+            held, found = set(words), {}
+            for term, code in rows:
+                if term in held:
+                    found.setdefault(term, []).append(code)
+            return {term: _postings(np.array(codes)) for term, codes in found.items()}
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{INSTANCES} "
+            f"USING fts5vocab(main, {FTS_TABLE}, instance)"
+        )
+        if words is None:
+            cursor.execute(f"SELECT term FROM {VOCABULARY} WHERE doc >= %s", [_common()])
+            words = [term for (term,) in cursor.fetchall()]
+        found = {}
+        for word in words:
+            cursor.execute(
+                f"SELECT group_concat({OCCURRENCE}, ',') FROM temp.{INSTANCES} WHERE term = %s",
+                [word],
+            )
+            codes = numbers(cursor.fetchone()[0] or "", np.int64)
+            if len(codes):
+                found[word] = _postings(codes)
+    return found
+
+
+def _postings(codes):
+    """(case ids, FIELD_BITS) from occurrences written as OCCURRENCE."""
+    codes = np.sort(codes)
+    first = np.concatenate(([True], (codes[1:] >> 2) != (codes[:-1] >> 2)))
+    fields = np.bitwise_or.reduceat(1 << (codes & 3), np.flatnonzero(first))
+    return _case_ids(codes[first] >> 2), fields.astype(np.uint8)
+
+
+def _copy(case_ids):
+    """Statements copying the cases' texts from the full-text index into the scratch index."""
+    ids = [int(i) for i in case_ids]
+    return [
+        (
+            f"INSERT INTO {SCRATCH}(rowid, title, summary, body) SELECT rowid, title, summary, "
+            f"body FROM {FTS_TABLE} WHERE rowid IN ({', '.join(['%s'] * len(chunk))})",
+            chunk,
+        )
+        for chunk in (ids[at : at + 500] for at in range(0, len(ids), 500))
+    ]
+
+
+def _scratch(cursor, statements, select):
+    """The rows `select` reads from the fts5vocab 'instance' table ({} in it) over a scratch
+    full-text index with the main one's tokenizer, after `statements` [(sql, params)] have filled
+    it: what the tokenizer makes of a text. Both tables are temporary, per connection, made on
+    first use (and again if a rolled-back transaction took them away)."""
+    try:
+        cursor.execute(f"DELETE FROM {SCRATCH}")
+    except OperationalError:  # not made yet on this connection
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE {SCRATCH} USING fts5(title, summary, body, tokenize='{TOKENIZER}')"
+        )
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE temp.{SCRATCH_INSTANCES} "
+            f"USING fts5vocab(temp, {SCRATCH.split('.')[1]}, instance)"
+        )
+    for sql, params in statements:
+        cursor.execute(sql, params)
+    cursor.execute(select.format(f"temp.{SCRATCH_INSTANCES}"))
+    return cursor.fetchall()
+
+
+_stems = {}  # SQLite: phrase: the terms the tokenizer makes of it, as the index holds them
+MAX_STEMS = 10_000
+
+
+def _terms_of(phrases):
+    """SQLite: {phrase: the index's terms for it, in order}, as the tokenizer makes them (through
+    the scratch index, in one query for all the phrases not seen before by this process)."""
+    new = list(dict.fromkeys(p for p in phrases if p not in _stems))
+    if new:
+        values = ", ".join(["(%s, %s, '', '')"] * len(new))
+        params = [value for at, phrase in enumerate(new) for value in (at, phrase)]
+        with connection.cursor() as cursor:
+            rows = _scratch(
+                cursor,
+                [(f"INSERT INTO {SCRATCH}(rowid, title, summary, body) VALUES {values}", params)],
+                'SELECT doc, term FROM {} ORDER BY doc, "offset"',
+            )
+        if len(_stems) + len(new) > MAX_STEMS:
+            _stems.clear()
+        terms = {at: [] for at in range(len(new))}
+        for at, term in rows:
+            terms[at].append(term)
+        _stems.update((phrase, tuple(terms[at])) for at, phrase in enumerate(new))
+    return {phrase: _stems[phrase] for phrase in phrases}
 
 
 def build(version):
@@ -157,7 +295,7 @@ def current(snapshot):
     """The word index at the snapshot's version (facetindex.current()), or None if searches go to
     the database: not PostgreSQL, a small catalogue, or the index being read."""
     global _current
-    if connection.vendor != "postgresql" or len(snapshot) < MIN_CASES:
+    if connection.vendor not in VENDORS or len(snapshot) < MIN_CASES:
         return None
     index = _current
     if index is not None and index.version == snapshot.version and facetindex.same_database(index):
@@ -215,7 +353,7 @@ def _read_whole():
 def warm(snapshot):
     """Read the index now (at process start, with the facet index)."""
     global _current
-    if connection.vendor == "postgresql" and len(snapshot) >= MIN_CASES:
+    if connection.vendor in VENDORS and len(snapshot) >= MIN_CASES:
         _current = build(snapshot.version)
 
 
@@ -225,53 +363,122 @@ def _word_of(tsquery):
     return found[1].replace("''", "'") if found else None
 
 
-def matches(query, searched, snapshot, ranked, broad):
-    """(ids, ranks) of the published cases the parsed query matches (search.Query), with every
-    form of it searched (`searched`: {(configuration, phrase): its tsquery}) one word this index
-    holds; None if it cannot say: a form is not one held word, or the search is ranked and has
-    at most `broad` matches (PostgreSQL ranks those by how near the words are)."""
+def _forms(index, query, searched):
+    """{phrase: the words this index would find it by}, or None if some form of it is not one
+    word. On PostgreSQL its forms searched (`searched`: {(configuration, phrase): tsquery}). On
+    SQLite every phrase of the query, as the tokenizer makes it one term, except a phrase with a
+    term in no case (a spelling variant or a split no case has): it matches nothing, and is left
+    out as _tsquery leaves out a form not searched."""
+    forms = {}
+    if connection.vendor == "postgresql":
+        for (_, phrase), tsquery in searched.items():
+            forms.setdefault(phrase, []).append(_word_of(tsquery))
+        return None if any(None in words for words in forms.values()) else forms
+    phrases = [text for group in query.groups for a in group for text in a]
+    terms = _terms_of([*phrases, *query.excluded])
+    unheld = {term for found in terms.values() for term in found if term not in index.postings}
+    absent = unheld - _in_some_case(unheld)
+    for phrase, found in terms.items():
+        if not found or absent.intersection(found):
+            continue
+        if len(found) > 1:
+            return None
+        forms[phrase] = list(found)
+    return forms
+
+
+def _in_some_case(terms):
+    """SQLite: those of the terms the full-text index holds."""
+    if not terms:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT term FROM {VOCABULARY} WHERE term IN ({', '.join(['%s'] * len(terms))})",
+            list(terms),
+        )
+        return {term for (term,) in cursor.fetchall()}
+
+
+def matches(query, snapshot, ranked, broad, searched=None):
+    """(ids, ranks) of the published cases the parsed query matches (search.Query), if every
+    form of it (_forms) is one word this index holds; None if it cannot say: a form is not one
+    held word, or the search is ranked and has at most `broad` matches (ranked by how near the
+    words are, or by bm25, in the database). Ranked as the database ranks more matches: on
+    PostgreSQL by ts_rank of the forms joined by ||, on SQLite by the fields that hold the
+    query (search.FIELD_WEIGHTS)."""
     index = current(snapshot)
     if index is None or not query.groups:
         return None
-    held, forms = {}, {}  # word: (positions, ranks); phrase: the words of its forms searched
-    for (_, phrase), tsquery in searched.items():
-        word = _word_of(tsquery)
-        if word is None:
+    forms = _forms(index, query, searched)
+    if forms is None:
+        return None
+    held = {}  # word: (positions, values)
+    for word in {word for words in forms.values() for word in words}:
+        held[word] = index.located(word, snapshot)
+        if held[word] is None:
             return None
-        if word not in held:
-            held[word] = index.located(word, snapshot)
-            if held[word] is None:
-                return None
-        forms.setdefault(phrase, []).append(word)
 
-    def having(text):  # the cases with any form of the phrase
+    def having(text, bit=None):  # the cases with any form of the phrase (in the field `bit`)
         mask = snapshot.nothing()
         for word in forms.get(text, ()):
-            mask[held[word][0]] = True
+            where, values = held[word]
+            mask[where if bit is None else where[(values & bit) != 0]] = True
         return mask
 
-    # As _tsquery writes it: an alternative with a phrase no form of which is searched is left
-    # out; the groups joined by and, their alternatives by or; the exclusions taken away.
-    result, ranked_words = snapshot.everything(), set()
+    positions = np.flatnonzero(_evaluated(query, forms, snapshot, having))
+    if not ranked:
+        return snapshot.ids[positions], np.zeros(len(positions))
+    if len(positions) <= broad:
+        return None
+    if connection.vendor == "postgresql":
+        rank = _ts_rank(query, forms, held, snapshot)
+    else:
+        rank = _fields_rank(query, forms, snapshot, having)
+    return snapshot.ids[positions], rank[positions].astype(np.float64)
+
+
+def _evaluated(query, forms, snapshot, having):
+    """The cases matching the query, as a mask; as the database's query is written: the groups
+    joined by and, their alternatives by or (on PostgreSQL an alternative with a phrase no form
+    of which is searched left out), the exclusions taken away."""
+    result = snapshot.everything()
     for group in query.groups:
         either = snapshot.nothing()
         for alternative in group:
             if all(text in forms for text in alternative):
                 either |= np.logical_and.reduce([having(text) for text in alternative])
-                ranked_words.update(word for text in alternative for word in forms[text])
         result &= either
     for text in query.excluded:
         result &= ~having(text)
-    positions = np.flatnonzero(result)
-    if not ranked:
-        return snapshot.ids[positions], np.zeros(len(positions))
-    if len(positions) <= broad:
-        return None
-    # As ts_rank for the forms joined by ||: what each word weighs, summed in the order
-    # PostgreSQL sorts them (by their bytes), over their number.
+    return result
+
+
+def _ts_rank(query, forms, held, snapshot):
+    """As ts_rank for the forms joined by ||: what each word weighs, summed in the order
+    PostgreSQL sorts them (by their bytes), over their number."""
+    ranked_words = {
+        word
+        for group in query.groups
+        for alternative in group
+        if all(text in forms for text in alternative)
+        for text in alternative
+        for word in forms[text]
+    }
     rank = np.zeros(len(snapshot), dtype=np.float32)
     for word in sorted(ranked_words, key=str.encode):
         where, ranks = held[word]
         rank[where] += ranks
-    rank /= np.float32(len(ranked_words))
-    return snapshot.ids[positions], rank[positions].astype(np.float64)
+    return rank / np.float32(len(ranked_words))
+
+
+def _fields_rank(query, forms, snapshot, having):
+    """As search._sqlite_ranked_matches ranks a broad search: 1, plus the weight of each field
+    that holds the query (the query restricted to that field, as FTS5's column filter does)."""
+    from catalogue.search import FIELD_WEIGHTS
+
+    rank = np.ones(len(snapshot))
+    for field, weight in FIELD_WEIGHTS.items():
+        bit = FIELD_BITS[field]
+        in_field = functools.partial(having, bit=bit)
+        rank += weight * _evaluated(query, forms, snapshot, in_field)
+    return rank
