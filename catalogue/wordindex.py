@@ -241,7 +241,8 @@ MAX_STEMS = 10_000
 def _terms_of(phrases):
     """SQLite: {phrase: the index's terms for it, in order}, as the tokenizer makes them (through
     the scratch index, in one query for all the phrases not seen before by this process)."""
-    new = list(dict.fromkeys(p for p in phrases if p not in _stems))
+    found = {phrase: _stems.get(phrase) for phrase in phrases}  # another thread may clear it
+    new = [phrase for phrase, terms in found.items() if terms is None]
     if new:
         values = ", ".join(["(%s, %s, '', '')"] * len(new))
         params = [value for at, phrase in enumerate(new) for value in (at, phrase)]
@@ -251,13 +252,15 @@ def _terms_of(phrases):
                 [(f"INSERT INTO {SCRATCH}(rowid, title, summary, body) VALUES {values}", params)],
                 'SELECT doc, term FROM {} ORDER BY doc, "offset"',
             )
-        if len(_stems) + len(new) > MAX_STEMS:
-            _stems.clear()
         terms = {at: [] for at in range(len(new))}
         for at, term in rows:
             terms[at].append(term)
-        _stems.update((phrase, tuple(terms[at])) for at, phrase in enumerate(new))
-    return {phrase: _stems[phrase] for phrase in phrases}
+        read = {phrase: tuple(terms[at]) for at, phrase in enumerate(new)}
+        if len(_stems) + len(read) > MAX_STEMS:
+            _stems.clear()
+        _stems.update(read)
+        found.update(read)
+    return found
 
 
 def build(version):
