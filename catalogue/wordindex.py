@@ -5,8 +5,8 @@ that has them.
 PostgreSQL finds the cases with a word through its GIN index, but it reads every matching case's
 `search_vector` to return and rank it: at 100,000 cases, a word in 90,000 of them took 40 ms to
 find and 65 ms to rank, whatever the page shows. SQLite's FTS5 reads the word's whole list of
-occurrences once for the matches and again for each field that ranks a broad search (18-25 ms
-for two common words). This index holds, for each word (PostgreSQL's lexeme, FTS5's term) in at
+occurrences once for the matches and again for each field that ranks a broad search (20-27 ms
+for two common words at 100,000 cases). This index holds, for each word (PostgreSQL's lexeme, FTS5's term) in at
 least COMMON of the published cases, which cases have it, and on PostgreSQL what it weighs in
 each (its ts_rank alone, read from the database), on SQLite which fields hold it (read from the
 full-text index's own terms, through an fts5vocab table). A search whose every form is one such
@@ -41,6 +41,7 @@ from catalogue import vocabulary as v
 from catalogue.cache import catalogue_version
 from catalogue.facetindex import numbers
 from catalogue.middleware import unbounded
+from catalogue.search import FIELD_WEIGHTS, FTS_TABLE, VOCABULARY
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +55,9 @@ SEARCH_TABLE = "catalogue_case_search"
 POSTING = np.dtype([("id", ">i8"), ("rank", ">f4")])
 # A tsquery of one word, as PostgreSQL writes it: 'word' (a quote in it doubled).
 ONE_WORD = re.compile(r"'((?:[^']|'')+)'")
-# SQLite: the full-text index (migration 0008), its tokenizer and its fts5vocab 'row' table (0013),
-# and temporary tables of this module's own, per connection.
-FTS_TABLE = "catalogue_case_fts"
+# SQLite: the full-text index's tokenizer (migration 0008; search.FTS_TABLE, whose fts5vocab
+# 'row' table is search.VOCABULARY), and temporary tables of this module's own, per connection.
 TOKENIZER = "porter unicode61 remove_diacritics 2"
-VOCABULARY = "catalogue_case_fts_vocab"
 INSTANCES = "catalogue_case_fts_instances"
 SCRATCH = "temp.catalogue_words_scratch"
 SCRATCH_INSTANCES = "catalogue_words_scratch_instances"
@@ -477,8 +476,6 @@ def _ts_rank(query, forms, held, snapshot):
 def _fields_rank(query, forms, snapshot, having):
     """As search._sqlite_ranked_matches ranks a broad search: 1, plus the weight of each field
     that holds the query (the query restricted to that field, as FTS5's column filter does)."""
-    from catalogue.search import FIELD_WEIGHTS
-
     rank = np.ones(len(snapshot))
     for field, weight in FIELD_WEIGHTS.items():
         bit = FIELD_BITS[field]

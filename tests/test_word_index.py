@@ -159,7 +159,7 @@ def test_read_whole_by_a_thread_of_its_own_when_the_changes_are_not_known(catalo
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's full-text index")
 def test_sqlite_reads_query_words_with_the_full_text_index_s_own_tokenizer(catalogue):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [wordindex.FTS_TABLE])
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [search.FTS_TABLE])
         (declared,) = cursor.fetchone()
     assert f"tokenize='{wordindex.TOKENIZER}'" in declared
     # Stemmed, folded and split as the index does it; each phrase looked up once per process.
