@@ -93,6 +93,39 @@ def test_a_search_for_common_words_is_answered_as_the_database_answers_it(
         assert np.allclose(ranks, db_ranks[published], rtol=1e-6, atol=0), (q, ranked)
 
 
+@pytest.mark.parametrize(
+    "q",
+    [
+        "GARDEN Residents",  # case folded as the index folds it
+        "résidents gardén",  # diacritics, removed as the index removes them
+        "garden_library",  # one word to the query, two to the tokenizer: a phrase
+        "co-operative residents",
+        '"garden" residents',  # a quoted single word
+        '"residents',  # an unclosed quote
+        "-garden",  # nothing but an exclusion
+        "residents -garden -library -volunteers",
+        "garden OR OR library",
+        "residents\x00garden\u200b",  # control and zero-width characters
+        "gardens " * 30,  # long, and the same word again and again
+        "the of and",  # stop words only
+        "zzzz residents",  # a word no case has
+        "residents " + "x" * 150,
+    ],
+)
+def test_any_query_gets_from_memory_what_the_database_gives(catalogue, monkeypatch, q):
+    """Whatever a visitor types, the index either answers exactly as the database does or leaves
+    the search to it."""
+    for ranked in (True, False):
+        memory = from_memory(q, ranked)
+        if memory is None:
+            continue
+        ids, ranks = by_id(memory)
+        db_ids, db_ranks = by_id(from_the_database(q, ranked, monkeypatch))
+        published = np.isin(db_ids, facetindex.current().ids)
+        assert ids.tolist() == db_ids[published].tolist(), (q, ranked)
+        assert np.allclose(ranks, db_ranks[published], rtol=1e-6, atol=0), (q, ranked)
+
+
 def test_what_the_index_cannot_say_goes_to_the_database(catalogue):
     assert from_memory('"shared garden"') is None  # a phrase: the database reads positions
     assert from_memory("residents allotment") is None  # in one case: not held
