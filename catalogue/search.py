@@ -254,9 +254,10 @@ def _other_spelling(word):
     return word
 
 
-def _fts5_query(q):
-    """The query as a safe FTS5 query: every phrase quoted, groups and alternatives bracketed."""
-    query = parse(q)
+def _fts5_query(q, query=None):
+    """The query as a safe FTS5 query: every phrase quoted, groups and alternatives bracketed
+    (`query`: the query already parsed, if it is)."""
+    query = parse(q) if query is None else query
 
     def phrase(text):
         return '"' + text + '"'  # words only: nothing in it can be an operator
@@ -390,12 +391,13 @@ def matches(q, ranked=False):
     q = clean_query(q)
     if connection.vendor == "postgresql":
         return _postgres_matches(q, ranked)
-    fts_query = _fts5_query(q)
-    if not fts_query:
+    query = parse(q)  # once: a long query's synonyms and variants take about a millisecond
+    if not query.groups:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    found = wordindex.matches(parse(q), facetindex.held(), ranked, BROAD)
+    found = wordindex.matches(query, facetindex.held(), ranked, BROAD)
     if found is not None:
         return found
+    fts_query = _fts5_query(q, query)
     if not ranked:
         found = f"(SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
         (ids,) = read_joined(found, ["id"], "", [fts_query])
