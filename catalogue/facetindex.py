@@ -1,12 +1,13 @@
 """The facet index: the published cases' classification, held in memory by each process, so that
 the case list's count, every facet count and the order of its pages (and the home page's counts
 and a case page's related cases) cost no database work beyond the full-text match and one query
-for the cases shown. The cases shown take their phases, service areas and co-producers from it
-too (`with_terms`), and searches the thesaurus (`thesaurus`).
+for the cases shown. The cases shown take their phases, service areas, co-producers and
+activities from it too (`with_terms`), a case page the id of the case at its address
+(`case_with_slug`), and searches the thesaurus (`thesaurus`).
 
 A snapshot holds, per published case, the fields the filters read (as numpy arrays: codes for
-text fields, numbers for the rest), the title, and one yes/no column per term of each repeatable
-dimension. Each dimension (dimensions.py) says how it narrows a snapshot (`mask`) and counts over
+text fields, numbers for the rest), the title, the slug as a number (`slug_key`), and one yes/no
+column per term of each repeatable dimension and per activity. Each dimension (dimensions.py) says how it narrows a snapshot (`mask`) and counts over
 it (`tally`), next to its filter in the database, so both stay in one place. At 100,000 cases a
 snapshot holds about 17 MB (46 MB while it is read); a filter and all its facet counts take a
 few milliseconds.
@@ -23,12 +24,13 @@ import bisect
 import dataclasses
 import functools
 import gc
+import hashlib
 import logging
 import threading
 
 import numpy as np
 from django.db import connection
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 
 from catalogue import vocabulary as v
 from catalogue.cache import catalogue_version, changes_between
@@ -40,7 +42,14 @@ MAX_VERSIONS = 100  # more changes than this since the snapshot: rebuild it whol
 FIELDS = ("planning", "delivery", "country", "individual", "collective", "evidence_level")
 YEARS = ("start_year", "end_year")
 DENSE = 4  # ids per case, at most, for looking positions up in a table (Snapshot.position_of)
-RELATIONS = {"phase": "phases", "area": "service_areas", "producer": "co_producers"}
+# The relations to terms the snapshot holds, by parameter: the three the list filters by, and the
+# activities (under a phase), which case pages and the API take from here too (with_terms).
+RELATIONS = {
+    "phase": "phases",
+    "area": "service_areas",
+    "producer": "co_producers",
+    "activity": "activities",
+}
 NO_YEAR = -1  # a missing year: it matches no year bound, as NULL does in SQL
 
 
@@ -53,6 +62,7 @@ class Snapshot:
     terms: dict  # relation param: ([slug of each column], bool matrix cases x slugs)
     published: np.ndarray  # publication times (seconds since 1970; 0 if not known)
     titles: np.ndarray  # of str
+    slug_keys: np.ndarray  # each case's slug as a number (slug_key), for finding a case by slug
     database: str = ""  # the database it was read from
     term_slugs: dict = dataclasses.field(default_factory=dict, repr=False)  # {param: {id: slug}}
     term_objects: dict = dataclasses.field(default_factory=dict, repr=False)  # {param: [term]}
@@ -196,12 +206,12 @@ class Snapshot:
         levels = self.columns["evidence_level"][by_title]
         return by_title[np.argsort(-levels, kind="stable")]
 
-    def related(self, case_id, limit=4):
+    def related(self, case_id, limit):
         """The ids of up to `limit` cases like the given one, newest first within each tier: the
         same matrix cell and a shared service area, then the same cell, then a shared area,
         then a shared phase."""
         where, found = self.locate([case_id])
-        if not found[0]:
+        if not found[0] or limit < 1:
             return []
         at = where[0]
         others = self.everything()
@@ -225,9 +235,10 @@ class Snapshot:
         return [names[i] for i in np.flatnonzero(matrix[at])]
 
     def with_terms(self, cases):
-        """The cases, each given its phases, service areas and co-producers from the snapshot, as
-        `prefetch_related` would give them (in the model's order), so that reading them costs no
-        query. Cases the snapshot does not hold (unpublished) read them from the database."""
+        """The cases, each given its phases, service areas, co-producers and activities from the
+        snapshot, as `prefetch_related` would give them (in the model's order, an activity with
+        its phase), so that reading them costs no query. Cases the snapshot does not hold
+        (unpublished) read them from the database."""
         where, found = self.locate([case.pk for case in cases])
         columns = {}  # param: (the matrix's columns in the model's order, their terms)
         for param, (slugs, _) in self.terms.items():
@@ -247,8 +258,16 @@ class Snapshot:
                 queryset._prefetch_done = True
                 cache[relation] = queryset
         missing = [case for case, held in zip(cases, found.tolist(), strict=True) if not held]
-        prefetch_related_objects(missing, *RELATIONS.values())
+        prefetch_related_objects(
+            missing, *(Prefetch(relation, terms_of(relation)) for relation in RELATIONS.values())
+        )
         return cases
+
+    def case_with_slug(self, slug):
+        """The id of the case with this slug, if the snapshot holds it (None if it holds no such
+        case, or if two of its slugs share the number: the caller asks the database then)."""
+        found = np.flatnonzero(self.slug_keys == slug_key(slug))
+        return int(self.ids[found[0]]) if len(found) == 1 else None
 
     def relevance_page(self, mask, relevance, start, stop):
         """The ids of the masked cases at [start:stop] by relevance: `relevance` is (case ids,
@@ -332,18 +351,34 @@ def _read(case_ids=None, term_slugs=None):
     values = read_joined(table, expressions.values(), where, params)
     values = dict(zip(expressions, values, strict=True))
     with connection.cursor() as cursor:  # titles hold commas: read as rows
-        cursor.execute(f"SELECT {quote('id')}, {quote('title')} FROM {table} {where}", params)
-        values["titles"] = dict(cursor.fetchall())
+        columns = ", ".join(quote(name) for name in ("id", "title", "slug"))
+        cursor.execute(f"SELECT {columns} FROM {table} {where}", params)
+        values["names"] = {case: (title, slug) for case, title, slug in cursor.fetchall()}
     links = {}
     for param, relation in RELATIONS.items():
         field = getattr(Case, relation).field
         if term_slugs is None:
-            objects = list(field.related_model.objects.all())
+            objects = list(terms_of(relation))
             slugs = {term.id: term.slug for term in objects}
         else:
             objects, slugs = None, term_slugs[param]
         links[param] = (slugs, _pairs(field, case_ids), objects)
     return values, links
+
+
+def terms_of(relation):
+    """The terms of a relation of cases, as the snapshot holds them: in the model's order, each
+    with what it refers to (an activity, its phase)."""
+    from catalogue.models import Case
+
+    return getattr(Case, relation).field.related_model.objects.select_related()
+
+
+def slug_key(slug):
+    """A slug as a number, the same in every process: the snapshot holds each case's, so that a
+    case page finds the case's id without a query (Snapshot.case_with_slug)."""
+    digest = hashlib.blake2b(slug.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 def _pairs(field, case_ids):
@@ -384,10 +419,12 @@ def _arrays(values, labels):
             columns[name] = np.array([codes[x] for x in column], dtype=np.int16)
         columns[name] = columns[name][by_id]
     ids = ids[by_id]
-    # Read by id: a case published between the two reads is left without a title here, and
-    # read again when its change comes through.
-    titles = np.array([values["titles"].get(i, "") for i in ids.tolist()], dtype=object)
-    return ids, published, columns, titles
+    # Read by id: a case published between the two reads is left without a title or slug
+    # here, and read again when its change comes through.
+    names = [values["names"].get(i, ("", "")) for i in ids.tolist()]
+    titles = np.array([title for title, _ in names], dtype=object)
+    slug_keys = np.fromiter((slug_key(slug) for _, slug in names), np.int64, len(names))
+    return ids, published, columns, titles, slug_keys
 
 
 def _matrices(ids, links, names):
@@ -416,9 +453,11 @@ def build(version):
     """A snapshot of every published case."""
     values, links = _read()
     labels = {}
-    ids, published, columns, titles = _arrays(values, labels)
+    ids, published, columns, titles, slug_keys = _arrays(values, labels)
     terms = _matrices(ids, links, {})
-    snapshot = Snapshot(version, ids, columns, labels, terms, published, titles, database_name())
+    snapshot = Snapshot(
+        version, ids, columns, labels, terms, published, titles, slug_keys, database_name()
+    )
     snapshot.term_slugs = {param: slugs for param, (slugs, _, _) in links.items()}
     snapshot.term_objects = {param: objects for param, (_, _, objects) in links.items()}
     snapshot.thesaurus = _thesaurus()
@@ -452,7 +491,7 @@ def refresh(snapshot, version, changed):
     # read whole: until then its terms are the ones it was read with.
     values, links = _read(changed, snapshot.term_slugs)
     labels = {name: list(known) for name, known in snapshot.labels.items()}
-    new_ids, new_published, new_columns, new_titles = _arrays(values, labels)
+    new_ids, new_published, new_columns, new_titles, new_slug_keys = _arrays(values, labels)
     names = {param: list(slugs) for param, (slugs, _) in snapshot.terms.items()}
     new_terms = _matrices(new_ids, links, names)
     keep = ~np.isin(snapshot.ids, np.array(changed, dtype=np.int64))
@@ -475,6 +514,7 @@ def refresh(snapshot, version, changed):
         terms,
         merged(snapshot.published, new_published),
         merged(snapshot.titles, new_titles),
+        merged(snapshot.slug_keys, new_slug_keys),
         snapshot.database,
         snapshot.term_slugs,
         snapshot.term_objects,

@@ -168,6 +168,10 @@ def normal_phrase(text):
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
+# A case's own rows beyond its fields: what CaseQuerySet.with_details prefetches.
+CASE_DETAILS = ("outcomes", "sources")
+
+
 class CaseQuerySet(models.QuerySet):
     """Every read of cases: views, filters, exports, the API and the admin use these."""
 
@@ -228,17 +232,18 @@ class CaseQuerySet(models.QuerySet):
         return [cases[i] for i in ids if i in cases]
 
     def with_details(self):
-        """A case's activities, outcomes and sources, in a fixed number of queries."""
-        return self.prefetch_related(
-            models.Prefetch("activities", Activity.objects.select_related("phase")),
-            "outcomes",
-            "sources",
-        )
+        """A case's outcomes and sources, in a fixed number of queries."""
+        return self.prefetch_related(*CASE_DETAILS)
 
     def for_page(self):
         """What a case page shows, in a fixed number of queries (the public pages take the terms
-        from the facet index: views.published_case)."""
-        return self.prefetch_related("phases", "service_areas", "co_producers").with_details()
+        and activities from the facet index: views.published_case)."""
+        return self.prefetch_related(
+            "phases",
+            "service_areas",
+            "co_producers",
+            models.Prefetch("activities", Activity.objects.select_related("phase")),
+        ).with_details()
 
 
 class Case(models.Model):

@@ -19,12 +19,11 @@ from django_countries import countries
 from catalogue import facetindex, matching
 from catalogue import vocabulary as v
 from catalogue.bilingual import Text, english_only, localised
-from catalogue.cache import cached
 from catalogue.forms import CleanText, plain_choices
 from catalogue.models import Case, CoProducer, ServiceArea
 from catalogue.submission import error_list
 from catalogue.tabular import _neutralise
-from catalogue.views import published_case
+from catalogue.views import cached_case
 
 # /match/ ------------------------------------------------------------------------------------
 
@@ -171,11 +170,8 @@ def comparison(values):
     slugs, more = chosen_slugs(values)
     cases, notices, unknown, extra = [], [], [], []
     for slug in slugs:
-        case = (
-            cached("case", slug, lambda slug=slug: published_case(slug))
-            if SLUG.match(slug)
-            else None
-        )
+        found = cached_case(slug) if SLUG.match(slug) else None
+        case = found[0] if found else None
         if case is None:
             unknown.append(slug)
         elif len(cases) == MAX_CASES:

@@ -7,6 +7,7 @@ pages and the matrix's and guide's examples are cached until the catalogue chang
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,9 +20,10 @@ from catalogue.cache import cached
 from catalogue.dimensions import BY_PARAM
 from catalogue.facets import chips, facet_counts
 from catalogue.filters import SORT_LABELS, CaseFilter
-from catalogue.models import Case
+from catalogue.models import CASE_DETAILS, Case
 
 EXAMPLES = 3  # example cases shown for each cell of the matrix and each phase of the guide
+RELATED = 4  # cases like it shown on a case page
 
 
 def matrix_context(counts=None):
@@ -130,9 +132,8 @@ def paginate(request, queryset, notices, count):
 
 
 def case_detail(request, slug):
-    """One published case; anything unpublished is 404."""
-    case = published_or_404(slug)
-    related = cached("related", slug, lambda: related_cases(case))
+    """One published case and the cases like it; anything unpublished is 404."""
+    case, related = published_or_404(slug, RELATED)
     return render(request, "catalogue/case_detail.html", case_context(request, case, related))
 
 
@@ -157,24 +158,49 @@ def case_context(request, case, related):
     }
 
 
-def published_or_404(slug):
-    case = cached("case", slug, lambda: published_case(slug))
-    if case is None:
+def published_or_404(slug, related=0):
+    """(the published case at this address, the cases like it), as `cached_case`, or 404."""
+    found = cached_case(slug, related)
+    if found is None:
         raise Http404("No published case has this address")
-    return case
+    return found
+
+
+def cached_case(slug, related=0):
+    """`published_case_and_related`, cached until the catalogue changes."""
+    return cached("case", (slug, related), lambda: published_case_and_related(slug, related))
 
 
 def published_case(slug):
-    """The published case at this address, with all a case page shows (its terms from the facet
-    index), or None."""
-    case = Case.objects.published().with_details().filter(slug=slug).first()
-    return facetindex.current().with_terms([case])[0] if case else None
+    """The published case at this address, with all a case page shows, or None."""
+    found = published_case_and_related(slug, related=0)
+    return found[0] if found else None
 
 
-def related_cases(case):
-    """Cases like this one (facetindex.Snapshot.related says which), with their terms."""
+def published_case_and_related(slug, related=RELATED):
+    """(the published case at this address, with all a case page shows; up to `related` cases
+    like it, as facetindex.Snapshot.related picks them), or None. The facet index knows which
+    case is at the address, so the case and those like it are read in one query, and the case's
+    outcomes and sources in one each; the terms and activities of all come from the index. Where
+    the index does not know the address, or names a case the database does not have there, the
+    database is asked for the case by its address."""
     snapshot = facetindex.current()
-    return snapshot.with_terms(Case.objects.in_order(snapshot.related(case.pk)))
+    found = snapshot.case_with_slug(slug)
+    cases = []
+    if found is not None:
+        # By primary key alone: with "published" in the query too, SQLite reads every
+        # published case's entry in the status index (17 ms at 100,000 cases), so it is checked
+        # here.
+        cases = Case.objects.in_order([found, *snapshot.related(found, related)])
+    held = [(c.pk, c.slug, c.status) for c in cases[:1]] == [(found, slug, v.Status.PUBLISHED)]
+    if not held:
+        case = Case.objects.published().filter(slug=slug).first()
+        if case is None:
+            return None
+        cases = [case, *Case.objects.in_order(snapshot.related(case.pk, related))]
+    case, *like = snapshot.with_terms(cases)
+    prefetch_related_objects([case], *CASE_DETAILS)
+    return case, like
 
 
 def case_reference(request, case):
@@ -189,13 +215,13 @@ CITE_FORMATS = [("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON")]
 
 def case_cite(request, slug, fmt):
     """/cases/<slug>/cite.bib|.ris|.json: the citation of a published case, as a file."""
-    case = published_or_404(slug)
+    case, _ = published_or_404(slug)
     return citation_file([case_reference(request, case)], fmt, f"{case.slug}.{fmt}")
 
 
 def case_sources_cite(request, slug, fmt):
     """/cases/<slug>/sources.bib|.ris|.json: the sources a published case names, as a file."""
-    case = published_or_404(slug)
+    case, _ = published_or_404(slug)
     references = citations.case_source_references(case)
     return citation_file(references, fmt, f"{case.slug}-sources.{fmt}")
 

@@ -14,7 +14,7 @@ from catalogue.cache import catalogue_version
 from catalogue.dimensions import FACETED
 from catalogue.facets import facet_counts
 from catalogue.filters import SORTS, CaseFilter
-from catalogue.models import Case, CoProducer, Phase, ServiceArea
+from catalogue.models import Activity, Case, CoProducer, Phase, ServiceArea
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +79,7 @@ def test_counts_facets_and_order_are_the_databases(seed_catalogue, query, checke
 def _same(snapshot, fresh):
     assert snapshot.ids.tolist() == fresh.ids.tolist()
     assert snapshot.titles.tolist() == fresh.titles.tolist()
+    assert snapshot.slug_keys.tolist() == fresh.slug_keys.tolist()
     for name in fresh.columns:
         decode = (
             (lambda s, n: [s.labels[n][c] for c in s.columns[n]])
@@ -97,15 +98,20 @@ def _same(snapshot, fresh):
 
 
 def _terms_as_in_the_database(snapshot):
-    """Every case's phases, areas and co-producers, given by the index (or, for unpublished
-    cases, read from the database), equal the database's, in the same order."""
+    """Every case's phases, areas, co-producers and activities (with their phases), given by the
+    index (or, for unpublished cases, read from the database), equal the database's, in the same
+    order; and the index finds each published case by its slug."""
     relations = facetindex.RELATIONS.values()
     given = snapshot.with_terms(list(Case.objects.order_by("id")))
     read = Case.objects.order_by("id").prefetch_related(*relations)
     for mine, theirs in zip(given, read, strict=True):
         for relation in relations:
-            ours = [t.slug for t in getattr(mine, relation).all()]
-            assert ours == [t.slug for t in getattr(theirs, relation).all()], (mine.slug, relation)
+            ours = [(t.slug, getattr(t, "phase", None)) for t in getattr(mine, relation).all()]
+            assert ours == [
+                (t.slug, getattr(t, "phase", None)) for t in getattr(theirs, relation).all()
+            ], (mine.slug, relation)
+        published = mine.status == v.Status.PUBLISHED
+        assert snapshot.case_with_slug(mine.slug) == (mine.pk if published else None)
 
 
 def test_each_kind_of_change_is_read_again_exactly(client, seed_catalogue, make_case, editor):
@@ -137,6 +143,13 @@ def test_each_kind_of_change_is_read_again_exactly(client, seed_catalogue, make_
     changed_then_compared(retitle)
     changed_then_compared(lambda: second.phases.set(Phase.objects.filter(slug="co-assess")))
     changed_then_compared(lambda: second.service_areas.add(ServiceArea.objects.last()))
+    changed_then_compared(lambda: second.activities.set(Activity.objects.all()[:2]))
+
+    def readdressed():
+        second.slug = "a-new-address"
+        second.save()
+
+    changed_then_compared(readdressed)
     changed_then_compared(
         lambda: services.case_withdraw(case=third, actor=editor, reason="Out of date.")
     )
