@@ -7,10 +7,10 @@ activities from it too (`with_terms`), a case page the id of the case at its add
 
 A snapshot holds, per published case, the fields the filters read (as numpy arrays: codes for
 text fields, numbers for the rest), the title, the slug as a number (`slug_key`), and one yes/no
-column per term of each repeatable dimension and per activity. Each dimension (dimensions.py) says how it narrows a snapshot (`mask`) and counts over
-it (`tally`), next to its filter in the database, so both stay in one place. At 100,000 cases a
-snapshot holds about 17 MB (46 MB while it is read); a filter and all its facet counts take a
-few milliseconds.
+column per term of each repeatable dimension and per activity. Each dimension (dimensions.py)
+says how it narrows a snapshot (`mask`) and counts over it (`tally`), next to its filter in the
+database, so both stay in one place. At 100,000 cases a snapshot holds about 18 MB (60 MB while
+it is read); a filter and all its facet counts take a few milliseconds.
 
 A snapshot is labelled with the catalogue version (cache.py) it was built at. When the version
 has moved on, the cases changed in between are read again, if every change recorded which cases
