@@ -27,7 +27,7 @@ from catalogue.dimensions import DIMENSIONS
 from catalogue.filters import SORT_LABELS, CaseFilter
 from catalogue.interchange import case_document
 from catalogue.languages import requested_language
-from catalogue.models import Case, CoProducer, ServiceArea
+from catalogue.models import Case, CoProducer, ServiceArea, read_details
 from catalogue.tabular import COLUMN_NAMES, COLUMNS, row_from_document
 from catalogue.text import clean_tree
 from catalogue.views import published_case
@@ -227,7 +227,7 @@ def api_cases(request):
         return _api_error(404, f"There is no page {page}: the last page is {last}.")
     start = (page - 1) * size
     ids = filterset.page_ids(start, start + size)
-    cases = filterset.snapshot.with_terms(Case.objects.with_details().in_order(ids))
+    cases = read_details(filterset.snapshot.with_terms(Case.objects.in_order(ids)))
 
     def link(number):
         params = request.GET.copy()

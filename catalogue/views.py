@@ -7,7 +7,6 @@ pages and the matrix's and guide's examples are cached until the catalogue chang
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,7 +19,7 @@ from catalogue.cache import cached
 from catalogue.dimensions import BY_PARAM
 from catalogue.facets import chips, facet_counts
 from catalogue.filters import SORT_LABELS, CaseFilter
-from catalogue.models import CASE_DETAILS, Case
+from catalogue.models import Case, read_details
 
 EXAMPLES = 3  # example cases shown for each cell of the matrix and each phase of the guide
 RELATED = 4  # cases like it shown on a case page
@@ -53,7 +52,7 @@ def home(request):
         request,
         "catalogue/home.html",
         {
-            "newest": snapshot.with_terms(Case.objects.in_order(newest)),
+            "newest": snapshot.with_terms(Case.objects.in_order(newest), facetindex.CARD_RELATIONS),
             "phases": [(phase, counts.get(phase.value, 0)) for phase in v.Phase],
             **matrix_context(snapshot.cell_counts()),
         },
@@ -94,7 +93,7 @@ def page_cases(filterset, start, stop):
     """The cases at [start:stop] of the list: which ids, and their terms, from the facet index;
     the cases, by primary key."""
     ids = filterset.page_ids(max(start, 0), stop)
-    return filterset.snapshot.with_terms(Case.objects.in_order(ids))
+    return filterset.snapshot.with_terms(Case.objects.in_order(ids), facetindex.CARD_RELATIONS)
 
 
 def loosening(chosen, filterset, limit=5):
@@ -181,9 +180,10 @@ def published_case_and_related(slug, related=RELATED):
     """(the published case at this address, with all a case page shows; up to `related` cases
     like it, as facetindex.Snapshot.related picks them), or None. The facet index knows which
     case is at the address, so the case and those like it are read in one query, and the case's
-    outcomes and sources in one each; the terms and activities of all come from the index. Where
-    the index does not know the address, or names a case the database does not have there, the
-    database is asked for the case by its address."""
+    outcomes and sources in one more (models.read_details); their terms and activities come from
+    the index (for those like it, what their cards show). Where the index does not know the
+    address, or names a case the database does not have there, the database is asked for the
+    case by its address."""
     snapshot = facetindex.current()
     found = snapshot.case_with_slug(slug)
     cases = []
@@ -198,8 +198,10 @@ def published_case_and_related(slug, related=RELATED):
         if case is None:
             return None
         cases = [case, *Case.objects.in_order(snapshot.related(case.pk, related))]
-    case, *like = snapshot.with_terms(cases)
-    prefetch_related_objects([case], *CASE_DETAILS)
+    case, *like = cases
+    snapshot.with_terms([case])
+    snapshot.with_terms(like, facetindex.CARD_RELATIONS)
+    read_details([case])
     return case, like
 
 

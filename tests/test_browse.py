@@ -318,9 +318,9 @@ LIST_QUERIES = 1
 # and configurations any case holds (search._searched) and highlighted snippets for the page.
 SEARCH_QUERIES = 4 if connection.vendor == "postgresql" else 2
 # The case and the cases like it in one query (the facet index says which they are, from the
-# case's address), then the case's outcomes and its sources; the terms and activities of all
-# come from the facet index.
-CASE_QUERIES = 3
+# case's address), then the case's outcomes and sources in one (models.read_details); the terms
+# and activities of all come from the facet index.
+CASE_QUERIES = 2
 # After a change, the first request reads the changed cases again: their fields, their titles
 # and slugs, and their links to four kinds of term; and the search thesaurus.
 REFRESH_QUERIES = 7
@@ -350,6 +350,34 @@ def test_query_counts_are_pinned_and_do_not_grow(client, make_case, settings):
         _query_count(client, "/cases/many-1/"),
     ]
     assert few == many == [LIST_QUERIES, SEARCH_QUERIES, CASE_QUERIES]
+
+
+def test_details_read_in_one_query_are_those_a_prefetch_gives(seed_catalogue, make_case):
+    """models.read_details gives every case its outcomes and sources as `with_details` does:
+    the same rows, values and order, each knowing its case, in one query for any number of
+    cases (none, for a case with neither)."""
+    from django.forms.models import model_to_dict
+
+    from catalogue.models import CASE_DETAILS, read_details
+
+    bare = make_case(slug="bare", title="No outcomes or sources")
+    bare.outcomes.all().delete()
+    bare.sources.all().delete()
+    prefetched = list(Case.objects.order_by("id").with_details())
+    cases = list(Case.objects.order_by("id"))
+    with CaptureQueriesContext(connection) as queries:
+        read_details(cases)
+        for case, expected in zip(cases, prefetched, strict=True):
+            for name in CASE_DETAILS:
+                mine = list(getattr(case, name).all())
+                assert [model_to_dict(item) for item in mine] == [
+                    model_to_dict(item) for item in getattr(expected, name).all()
+                ], (case.slug, name)
+                assert all(item.case is case for item in mine)
+    assert len(queries) == 1
+    held = [len(case.outcomes.all()) + len(case.sources.all()) for case in cases]
+    assert max(held) > 2 and min(held) == 0
+    assert read_details([]) == []
 
 
 def test_a_case_page_asks_the_database_where_the_facet_index_is_not_told(client, make_case):
