@@ -50,9 +50,6 @@ RELATIONS = {
     "producer": "co_producers",
     "activity": "activities",
 }
-# What a case card (templates/includes/case_card.html) shows of a case's terms: lists of cards
-# are given only these (with_terms), which at 20 cards a page saves 60 querysets.
-CARD_RELATIONS = ("phases",)
 NO_YEAR = -1  # a missing year: it matches no year bound, as NULL does in SQL
 
 

@@ -23,6 +23,9 @@ from catalogue.models import Case, read_details
 
 EXAMPLES = 3  # example cases shown for each cell of the matrix and each phase of the guide
 RELATED = 4  # cases like it shown on a case page
+# The terms a case card (templates/includes/case_card.html) shows: lists of cards take only these
+# from the facet index (Snapshot.with_terms), not all four kinds for each card.
+CARD_TERMS = ("phases",)
 
 
 def matrix_context(counts=None):
@@ -52,7 +55,7 @@ def home(request):
         request,
         "catalogue/home.html",
         {
-            "newest": snapshot.with_terms(Case.objects.in_order(newest), facetindex.CARD_RELATIONS),
+            "newest": snapshot.with_terms(Case.objects.in_order(newest), CARD_TERMS),
             "phases": [(phase, counts.get(phase.value, 0)) for phase in v.Phase],
             **matrix_context(snapshot.cell_counts()),
         },
@@ -93,7 +96,7 @@ def page_cases(filterset, start, stop):
     """The cases at [start:stop] of the list: which ids, and their terms, from the facet index;
     the cases, by primary key."""
     ids = filterset.page_ids(max(start, 0), stop)
-    return filterset.snapshot.with_terms(Case.objects.in_order(ids), facetindex.CARD_RELATIONS)
+    return filterset.snapshot.with_terms(Case.objects.in_order(ids), CARD_TERMS)
 
 
 def loosening(chosen, filterset, limit=5):
@@ -192,15 +195,15 @@ def published_case_and_related(slug, related=RELATED):
         # published case's entry in the status index (17 ms at 100,000 cases), so it is checked
         # here.
         cases = Case.objects.in_order([found, *snapshot.related(found, related)])
-    held = [(c.pk, c.slug, c.status) for c in cases[:1]] == [(found, slug, v.Status.PUBLISHED)]
-    if not held:
+    first = cases[0] if cases else None
+    if first is None or (first.pk, first.slug, first.status) != (found, slug, v.Status.PUBLISHED):
         case = Case.objects.published().filter(slug=slug).first()
         if case is None:
             return None
         cases = [case, *Case.objects.in_order(snapshot.related(case.pk, related))]
     case, *like = cases
     snapshot.with_terms([case])
-    snapshot.with_terms(like, facetindex.CARD_RELATIONS)
+    snapshot.with_terms(like, CARD_TERMS)
     read_details([case])
     return case, like
 

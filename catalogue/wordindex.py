@@ -6,11 +6,11 @@ PostgreSQL finds the cases with a word through its GIN index, but it reads every
 `search_vector` to return and rank it: at 100,000 cases, a word in 90,000 of them took 40 ms to
 find and 65 ms to rank, whatever the page shows. SQLite's FTS5 reads the word's whole list of
 occurrences once for the matches and again for each field that ranks a broad search (20-27 ms
-for two common words at 100,000 cases). This index holds, for each word (PostgreSQL's lexeme, FTS5's term) in at
-least COMMON of the published cases, which cases have it, and on PostgreSQL what it weighs in
-each (its ts_rank alone, read from the database), on SQLite which fields hold it (read from the
-full-text index's own terms, through an fts5vocab table). A search whose every form is one such
-word (_forms) is answered here: the cases by the same and, or and not as the database's query,
+for two common words at 100,000 cases). This index holds, for each word (PostgreSQL's lexeme,
+FTS5's term) in at least COMMON of the published cases, which cases have it, and on PostgreSQL
+what it weighs in each (its ts_rank alone, read from the database), on SQLite which fields hold
+it (read from the full-text index's own terms, through an fts5vocab table). A search whose every
+form is one such word (_forms) is answered here: the cases by the same and, or and not as the database's query,
 and, for more than BROAD matches, the rank the database gives them then: on PostgreSQL ts_rank
 of the forms joined by || (the sum of what each weighs, over their number; the same to within
 float rounding), on SQLite 1 plus the weight of each field that holds the query. Any other
